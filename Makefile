@@ -1,0 +1,36 @@
+# The README's commands. `make demo` = set up + the main job; `make test` = set up + every test.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 1
+export JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION := 1
+
+.PHONY: setup demo test lint bench clean
+
+setup: $(VENV)/.installed node_modules/.installed
+
+$(VENV)/.installed: pyproject.toml
+	python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+test: setup
+	$(VENV)/bin/ruff check .
+	$(PY) -m pytest
+
+demo: setup
+	$(PY) -m cdk_app.summary
+
+bench: setup
+	$(PY) bench/synth.py
+
+clean:
+	rm -rf cdk.out .pytest_cache

@@ -1,0 +1,102 @@
+"""Names shared by the stacks and `ops`: stack names, resource names and the stack-output contract.
+
+This module imports nothing heavy so that `ops` can use it without loading the CDK.
+"""
+
+from __future__ import annotations
+
+PROJECT = "ohmycoins"
+
+NETWORK = "Network"
+DATA = "Data"
+SERVICE = "Service"
+MONITORING = "Monitoring"
+STACK_PARTS: tuple[str, ...] = (NETWORK, DATA, SERVICE, MONITORING)
+
+
+def stack_name(env: str, part: str) -> str:
+    """`OhMyCoins-<env>-<Part>`, e.g. `OhMyCoins-staging-Data`."""
+    if part not in STACK_PARTS:
+        raise ValueError(f"unknown stack part {part!r}; known: {', '.join(STACK_PARTS)}")
+    return f"OhMyCoins-{env}-{part}"
+
+
+def resource_name(env: str, *parts: str) -> str:
+    """`ohmycoins-<env>-<part>-...`, the prefix of every physical name."""
+    return "-".join((PROJECT, env, *parts))
+
+
+def alarm_name(env: str, alarm_id: str) -> str:
+    """Alarm names are exactly `ohmycoins-<env>-<alarm-id>`."""
+    return resource_name(env, alarm_id)
+
+
+def ssm_prefix(env: str) -> str:
+    """Root of every SSM parameter `ops` owns for an environment."""
+    return f"/{PROJECT}/{env}/ops"
+
+
+def scale_state_parameter(env: str) -> str:
+    """Where `ops scale --to 0` saves what `--to restore` needs."""
+    return f"{ssm_prefix(env)}/scale-state"
+
+
+def scale_lock_parameter(env: str) -> str:
+    """The lock that keeps two `ops` runs from scaling one environment at once."""
+    return f"{ssm_prefix(env)}/scale-lock"
+
+
+class Outputs:
+    """Stack output keys: the contract through which `ops` discovers every resource."""
+
+    DATABASE_INSTANCE_ID = "DatabaseInstanceId"
+    DATABASE_SECRET_ARN = "DatabaseSecretArn"
+    CACHE_REPLICATION_GROUP_ID = "CacheReplicationGroupId"
+    APP_SECRET_ARN = "AppSecretArn"
+    CLUSTER_NAME = "ClusterName"
+    BACKEND_SERVICE_NAME = "BackendServiceName"
+    FRONTEND_SERVICE_NAME = "FrontendServiceName"
+    LOAD_BALANCER_DNS_NAME = "LoadBalancerDnsName"
+    BACKEND_TARGET_GROUP_ARN = "BackendTargetGroupArn"
+    FRONTEND_TARGET_GROUP_ARN = "FrontendTargetGroupArn"
+    ALARM_TOPIC_ARN = "AlarmTopicArn"
+    DASHBOARD_NAME = "DashboardName"
+
+
+OUTPUTS_BY_STACK: dict[str, tuple[str, ...]] = {
+    NETWORK: (),
+    DATA: (
+        Outputs.DATABASE_INSTANCE_ID,
+        Outputs.DATABASE_SECRET_ARN,
+        Outputs.CACHE_REPLICATION_GROUP_ID,
+        Outputs.APP_SECRET_ARN,
+    ),
+    SERVICE: (
+        Outputs.CLUSTER_NAME,
+        Outputs.BACKEND_SERVICE_NAME,
+        Outputs.FRONTEND_SERVICE_NAME,
+        Outputs.LOAD_BALANCER_DNS_NAME,
+        Outputs.BACKEND_TARGET_GROUP_ARN,
+        Outputs.FRONTEND_TARGET_GROUP_ARN,
+    ),
+    MONITORING: (Outputs.ALARM_TOPIC_ARN, Outputs.DASHBOARD_NAME),
+}
+
+# The two ECS services and the health path their target groups check.
+BACKEND = "backend"
+FRONTEND = "frontend"
+SERVICES: tuple[str, ...] = (BACKEND, FRONTEND)
+BACKEND_PORT = 8000
+FRONTEND_PORT = 80
+BACKEND_HEALTH_PATH = "/api/v1/utils/health-check/"
+FRONTEND_HEALTH_PATH = "/healthz"
+
+# Keys of the app secret (JSON). The API keys start as PLACEHOLDER until an operator sets them.
+APP_SECRET_KEYS: tuple[str, ...] = (
+    "SECRET_KEY",
+    "CRYPTOPANIC_API_KEY",
+    "NEWSCATCHER_API_KEY",
+    "NANSEN_API_KEY",
+)
+API_KEY_NAMES: tuple[str, ...] = APP_SECRET_KEYS[1:]
+PLACEHOLDER = "CHANGE_ME_PLACEHOLDER"
