@@ -5,13 +5,18 @@ PY := $(VENV)/bin/python
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 1
 export JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION := 1
 
-.PHONY: setup demo test lint bench clean
+.PHONY: setup services demo test lint bench clean
 
-setup: $(VENV)/.installed node_modules/.installed
+setup: $(VENV)/.installed $(VENV)/.app-installed node_modules/.installed
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	touch $@
+
+# The bundled backend's dependencies (its single source: app_src/backend/requirements.txt).
+$(VENV)/.app-installed: $(VENV)/.installed app_src/backend/requirements.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check -r app_src/backend/requirements.txt
 	touch $@
 
 node_modules/.installed: package.json package-lock.json
@@ -22,7 +27,11 @@ lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
-test: setup
+# Real PostgreSQL and Redis on loopback for the app tests (installed if missing, idempotent).
+services:
+	scripts/services.sh start
+
+test: setup services
 	$(VENV)/bin/ruff check .
 	$(PY) -m pytest
 
