@@ -1,0 +1,116 @@
+"""One collector run: fetch page by page, upsert each page, record counts and errors."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+from app import crud
+from app.collect.http import AuthRejected, CollectorError, Fetcher, RetryPolicy
+from app.collect.registry import Collector
+from app.models import NewsItemCreate, SmartMoneyFlowCreate
+from sqlmodel import Session
+
+log = logging.getLogger(__name__)
+
+DEFAULT_MAX_PAGES = 10
+SUCCESS, PARTIAL, FAILED, DISABLED = "success", "partial", "failed", "disabled"
+
+
+@dataclass(kw_only=True)
+class RunOutcome:
+    """What a run did; `exit_code` is what the scheduled task reports."""
+
+    collector: str
+    status: str
+    fetched: int = 0
+    stored: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.status in (PARTIAL, FAILED) else 0
+
+
+def store(session: Session, collector: Collector, items: list[dict[str, Any]]) -> int:
+    """Upsert one page; returns how many rows were new."""
+    if not items:
+        return 0
+    if collector.kind == "news":
+        return crud.upsert_news(session, [NewsItemCreate(**item) for item in items])
+    return crud.upsert_smart_money(session, [SmartMoneyFlowCreate(**item) for item in items])
+
+
+def disabled(collector: Collector, *, session: Session | None = None) -> RunOutcome:
+    """A collector whose key is not configured: nothing is fetched, the run says so, exit code 0."""
+    message = f"{collector.key_setting} is not set (or still the placeholder)"
+    log.warning("%s collector disabled: %s; nothing collected", collector.name, message)
+    outcome = RunOutcome(collector=collector.name, status=DISABLED, errors=[message])
+    if session is not None:
+        _finish(session, crud.start_run(session, collector.name), outcome)
+    return outcome
+
+
+def run_collector(
+    collector: Collector,
+    *,
+    api_key: str | None,
+    session: Session,
+    client: httpx.Client,
+    sleep: Callable[[float], None] = time.sleep,
+    now: datetime | None = None,
+    max_pages: int = DEFAULT_MAX_PAGES,
+    policy: RetryPolicy | None = None,
+) -> RunOutcome:
+    """Run one collector end to end and record the run; never raises for provider errors."""
+    if not api_key:
+        return disabled(collector, session=session)
+    fetcher = Fetcher(
+        client=client, provider=collector.name, secret=api_key, sleep=sleep, policy=policy
+    )
+    outcome = RunOutcome(collector=collector.name, status=SUCCESS)
+    run = crud.start_run(session, collector.name)
+    try:
+        for items in collector.pages(fetcher, api_key, max_pages, now or datetime.now(UTC)):
+            outcome.fetched += len(items)
+            outcome.stored += store(session, collector, items)
+    except AuthRejected as exc:
+        log.error("%s: %s", collector.name, exc)
+        outcome.errors.append(str(exc))
+    except CollectorError as exc:
+        log.error("%s: %s", collector.name, fetcher.redact(str(exc)))
+        outcome.errors.append(fetcher.redact(str(exc)))
+    except Exception as exc:
+        session.rollback()
+        outcome.errors.append(fetcher.redact(f"{type(exc).__name__}: {exc}")[:500])
+        outcome.status = FAILED
+        _finish(session, run, outcome)
+        raise
+    if outcome.errors:
+        outcome.status = PARTIAL if outcome.fetched else FAILED
+    _finish(session, run, outcome)
+    log.info(
+        "%s: %s, fetched %d, stored %d new, %d errors",
+        collector.name,
+        outcome.status,
+        outcome.fetched,
+        outcome.stored,
+        len(outcome.errors),
+    )
+    return outcome
+
+
+def _finish(session: Session, run: Any, outcome: RunOutcome) -> None:
+    crud.finish_run(
+        session,
+        run,
+        fetched=outcome.fetched,
+        stored=outcome.stored,
+        errors=outcome.errors,
+        status=outcome.status,
+    )
