@@ -1,0 +1,147 @@
+"""Monthly cost estimate of an environment, per resource and in total, for each operating state.
+
+The quantities come from the environment's CloudFormation templates (`ops.cost_inventory`) and the
+task counts from its config; the prices from the pinned table of its region (`ops.prices`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+
+from ops.cost_inventory import Inventory
+from ops.prices import PriceTable
+
+RUNNING = "running"
+SCALED_TO_ZERO = "scaled-to-zero"
+PARKED = "parked"
+STATES: tuple[str, ...] = (RUNNING, SCALED_TO_ZERO, PARKED)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Line:
+    """One billed item: quantity x unit price = monthly USD, with the price key it was priced by."""
+
+    resource: str
+    quantity: float
+    unit: str
+    unit_usd: float
+    price: str
+    monthly_usd: float
+
+
+@dataclass(kw_only=True)
+class Estimate:
+    """The lines of one state's estimate, their total and notes on what it assumes."""
+
+    state: str
+    region: str
+    lines: list[Line] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def total_usd(self) -> float:
+        return round(sum(line.monthly_usd for line in self.lines), 2)
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "state": self.state,
+            "region": self.region,
+            "total_usd": self.total_usd,
+            "lines": [asdict(line) for line in self.lines],
+            "notes": list(self.notes),
+        }
+
+
+class _Builder:
+    """Adds priced lines to an estimate; lines with a zero quantity are left out."""
+
+    def __init__(self, estimate: Estimate, prices: PriceTable) -> None:
+        self.estimate = estimate
+        self.prices = prices
+
+    def add(
+        self, resource: str, quantity: float, unit: str, key: str, variant: str | None = None
+    ) -> None:
+        if quantity <= 0:
+            return
+        price = self.prices.get(key, variant)
+        self.estimate.lines.append(
+            Line(
+                resource=resource,
+                quantity=round(quantity, 4),
+                unit=unit,
+                unit_usd=price.usd,
+                price=price.key,
+                monthly_usd=round(quantity * price.usd, 2),
+            )
+        )
+
+
+def estimate(
+    inv: Inventory,
+    *,
+    state: str,
+    prices: PriceTable,
+    assumptions: Mapping[str, float],
+    tasks: Mapping[str, int],
+    rds_running: bool,
+) -> Estimate:
+    """Price an inventory with `tasks[service]` Fargate tasks running and RDS running or stopped."""
+    hours = prices.hours_per_month
+    est = Estimate(state=state, region=prices.region)
+    add = _Builder(est, prices).add
+    add("NAT gateways", inv.nat_gateways * hours, "NAT gateway-hours", "nat_gateway_hour")
+    task_ips = sum(count for name, count in tasks.items() if _public(inv, name))
+    public_ips = inv.elastic_ips + inv.load_balancer_public_ips + task_ips
+    add("Public IPv4 addresses", public_ips * hours, "address-hours", "public_ipv4_hour")
+    add("Application load balancers", inv.load_balancers * hours, "ALB-hours", "alb_hour")
+    lcu_hours = inv.load_balancers * assumptions["alb_lcu"] * hours
+    add("Load balancer capacity units", lcu_hours, "LCU-hours", "alb_lcu_hour")
+    for db in inv.databases:
+        copies = 2 if db.multi_az else 1
+        label = f"RDS {db.instance_class}{' Multi-AZ' if db.multi_az else ''}"
+        if rds_running:
+            add(label, copies * hours, "instance-hours", "rds_instance_hour", db.instance_class)
+        add(
+            "RDS storage",
+            copies * db.storage_gb,
+            "GB-months",
+            "rds_storage_gb_month",
+            db.storage_type,
+        )
+        churn = db.storage_gb * assumptions["rds_backup_daily_change"] * db.backup_retention_days
+        add("RDS backups beyond the free allowance", churn, "GB-months", "rds_backup_gb_month")
+    for cache in inv.caches:
+        add(
+            f"ElastiCache {cache.node_type} x{cache.nodes}",
+            cache.nodes * hours,
+            "node-hours",
+            "elasticache_node_hour",
+            cache.node_type,
+        )
+    for name, size in sorted(inv.tasks.items()):
+        count = tasks.get(name, 0)
+        add(f"Fargate {name} vCPU", count * size.vcpu * hours, "vCPU-hours", "fargate_vcpu_hour")
+        add(f"Fargate {name} memory", count * size.memory_gb * hours, "GB-hours", "fargate_gb_hour")
+    add("Secrets Manager secrets", inv.secrets, "secret-months", "secret_month")
+    add("KMS keys", inv.kms_keys, "key-months", "kms_key_month")
+    add(
+        f"CloudWatch alarms ({inv.alarms})",
+        inv.alarm_metrics,
+        "alarm metric-months",
+        "alarm_metric_month",
+    )
+    add("CloudWatch dashboards", inv.dashboards, "dashboard-months", "dashboard_month")
+    ingest = (
+        sum(tasks.get(name, 0) for name in inv.tasks) * assumptions["log_ingest_gb_per_task_month"]
+    )
+    add("Log ingestion", ingest, "GB", "log_ingest_gb")
+    stored = inv.log_groups * assumptions["log_stored_gb_per_group"]
+    add("Log storage", stored, "GB-months", "log_storage_gb_month")
+    return est
+
+
+def _public(inv: Inventory, service: str) -> bool:
+    size = inv.tasks.get(service)
+    return bool(size and size.public_ip)

@@ -1,0 +1,233 @@
+"""`ops cost`: the inventory read from templates and the arithmetic of the estimate, by hand."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+from ops.cost import PARKED, RUNNING, SCALED_TO_ZERO, estimate
+from ops.cost_inventory import TemplateError, inventory
+from ops.cost_synth import read_assembly, synth_command
+from ops.errors import OpsError
+from ops.prices import PRICE_DIR, PriceError, load_assumptions, load_prices
+
+SYDNEY = load_prices("ap-southeast-2")
+ASSUME = load_assumptions()
+
+
+def _raw(key: str, variant: str | None = None) -> float:
+    """A price read straight from the YAML file, independently of `ops.prices`."""
+    data = yaml.safe_load((PRICE_DIR / "ap-southeast-2.yaml").read_text())["prices"][key]
+    return float((data[variant] if variant else data)["usd"])
+
+
+def _template() -> dict:
+    """A small env: 2 NATs, an ALB over 3 subnets, Multi-AZ RDS, 2 Redis nodes, 2 services."""
+    res = {
+        "Nat1": {"Type": "AWS::EC2::NatGateway"},
+        "Nat2": {"Type": "AWS::EC2::NatGateway"},
+        "Eip1": {"Type": "AWS::EC2::EIP"},
+        "Eip2": {"Type": "AWS::EC2::EIP"},
+        "Alb": {
+            "Type": "AWS::ElasticLoadBalancingV2::LoadBalancer",
+            "Properties": {"Scheme": "internet-facing", "Subnets": ["a", "b", "c"]},
+        },
+        "Db": {
+            "Type": "AWS::RDS::DBInstance",
+            "Properties": {
+                "DBInstanceClass": "db.t3.small",
+                "MultiAZ": True,
+                "AllocatedStorage": "20",
+                "StorageType": "gp3",
+                "BackupRetentionPeriod": 7,
+                "EnableCloudwatchLogsExports": ["postgresql"],
+            },
+        },
+        "Redis": {
+            "Type": "AWS::ElastiCache::ReplicationGroup",
+            "Properties": {"CacheNodeType": "cache.t3.small", "NumCacheClusters": 2},
+        },
+        "BackendTask": {
+            "Type": "AWS::ECS::TaskDefinition",
+            "Properties": {"Cpu": "512", "Memory": "1024"},
+        },
+        "FrontendTask": {
+            "Type": "AWS::ECS::TaskDefinition",
+            "Properties": {"Cpu": "256", "Memory": "512"},
+        },
+        "BackendService": {
+            "Type": "AWS::ECS::Service",
+            "Properties": {"TaskDefinition": {"Ref": "BackendTask"}},
+        },
+        "FrontendSvc": {
+            "Type": "AWS::ECS::Service",
+            "Properties": {
+                "ServiceName": "ohmycoins-x-frontend",
+                "TaskDefinition": {"Ref": "FrontendTask"},
+            },
+        },
+        "Secret1": {"Type": "AWS::SecretsManager::Secret"},
+        "Secret2": {"Type": "AWS::SecretsManager::Secret"},
+        "Key": {"Type": "AWS::KMS::Key"},
+        "Single": {"Type": "AWS::CloudWatch::Alarm", "Properties": {"MetricName": "CPU"}},
+        "Math": {
+            "Type": "AWS::CloudWatch::Alarm",
+            "Properties": {
+                "Metrics": [
+                    {"Id": "e", "Expression": "m0+m1"},
+                    {"MetricStat": {}},
+                    {"MetricStat": {}},
+                ]
+            },
+        },
+        "Dash": {"Type": "AWS::CloudWatch::Dashboard"},
+        "Logs": {"Type": "AWS::Logs::LogGroup"},
+    }
+    return {"Resources": res}
+
+
+def test_inventory_counts_every_billed_resource() -> None:
+    inv = inventory([_template()])
+    assert (inv.nat_gateways, inv.elastic_ips, inv.load_balancers) == (2, 2, 1)
+    assert inv.load_balancer_public_ips == 3
+    (db,) = inv.databases
+    assert (db.instance_class, db.multi_az, db.storage_gb, db.storage_type) == (
+        "db.t3.small",
+        True,
+        20,
+        "gp3",
+    )
+    assert [(c.node_type, c.nodes) for c in inv.caches] == [("cache.t3.small", 2)]
+    assert (inv.tasks["backend"].vcpu, inv.tasks["backend"].memory_gb) == (0.5, 1.0)
+    assert (inv.tasks["frontend"].vcpu, inv.tasks["frontend"].memory_gb) == (0.25, 0.5)
+    assert (inv.secrets, inv.kms_keys, inv.alarms, inv.alarm_metrics) == (2, 1, 2, 3)
+    assert (inv.dashboards, inv.log_groups) == (1, 2)  # one group + the exported postgresql log
+
+
+def test_running_estimate_recomputed_by_hand() -> None:
+    inv = inventory([_template()])
+    est = estimate(
+        inv,
+        state=RUNNING,
+        prices=SYDNEY,
+        assumptions=ASSUME,
+        tasks={"backend": 2, "frontend": 1},
+        rds_running=True,
+    )
+    h = 730
+    expected = (
+        2 * h * _raw("nat_gateway_hour")
+        + (2 + 3) * h * _raw("public_ipv4_hour")  # 2 EIPs + the ALB's 3 subnets
+        + h * _raw("alb_hour")
+        + 1 * h * _raw("alb_lcu_hour")
+        + 2 * h * _raw("rds_instance_hour", "db.t3.small")  # Multi-AZ doubles
+        + 2 * 20 * _raw("rds_storage_gb_month", "gp3")
+        + 20 * 0.02 * 7 * _raw("rds_backup_gb_month")
+        + 2 * h * _raw("elasticache_node_hour", "cache.t3.small")
+        + (2 * 0.5 + 1 * 0.25) * h * _raw("fargate_vcpu_hour")
+        + (2 * 1.0 + 1 * 0.5) * h * _raw("fargate_gb_hour")
+        + 2 * _raw("secret_month")
+        + 1 * _raw("kms_key_month")
+        + 3 * _raw("alarm_metric_month")
+        + 1 * _raw("dashboard_month")
+        + 3 * 0.5 * _raw("log_ingest_gb")
+        + 2 * 0.5 * _raw("log_storage_gb_month")
+    )
+    assert est.total_usd == pytest.approx(expected, abs=0.05)
+    lines = {line.resource: line.monthly_usd for line in est.lines}
+    assert lines["NAT gateways"] == pytest.approx(2 * 730 * 0.059, abs=0.01)
+
+
+def test_scaled_to_zero_drops_tasks_and_rds_hours_but_keeps_storage() -> None:
+    inv = inventory([_template()])
+    common = {"prices": SYDNEY, "assumptions": ASSUME}
+    running = estimate(
+        inv, state=RUNNING, tasks={"backend": 2, "frontend": 1}, rds_running=True, **common
+    )
+    idle = estimate(inv, state=SCALED_TO_ZERO, tasks={}, rds_running=False, **common)
+    names = {line.resource for line in idle.lines}
+    assert not any(name.startswith(("Fargate", "RDS db.")) for name in names)
+    assert {"RDS storage", "NAT gateways", "Log storage"} <= names
+    saved = 2 * 730 * _raw("rds_instance_hour", "db.t3.small")
+    assert running.total_usd - idle.total_usd > saved
+
+
+def test_parked_template_without_nat_alb_redis_costs_only_what_is_kept() -> None:
+    kept = {
+        k: v
+        for k, v in _template()["Resources"].items()
+        if v["Type"].split("::")[1] not in {"EC2", "ElasticLoadBalancingV2", "ElastiCache"}
+    }
+    est = estimate(
+        inventory([{"Resources": kept}]),
+        state=PARKED,
+        prices=SYDNEY,
+        assumptions=ASSUME,
+        tasks={},
+        rds_running=False,
+    )
+    expected = (
+        2 * 20 * _raw("rds_storage_gb_month", "gp3")
+        + 20 * 0.02 * 7 * _raw("rds_backup_gb_month")
+        + 2 * _raw("secret_month")
+        + _raw("kms_key_month")
+        + 3 * _raw("alarm_metric_month")
+        + _raw("dashboard_month")
+        + 2 * 0.5 * _raw("log_storage_gb_month")
+    )
+    assert est.total_usd == pytest.approx(expected, abs=0.02)
+
+
+def test_unpriced_instance_class_names_the_file_and_the_class() -> None:
+    template = _template()
+    template["Resources"]["Db"]["Properties"]["DBInstanceClass"] = "db.x9.huge"
+    with pytest.raises(PriceError, match=r"ap-southeast-2.yaml: no price for .*db\.x9\.huge"):
+        estimate(
+            inventory([template]),
+            state=RUNNING,
+            prices=SYDNEY,
+            assumptions=ASSUME,
+            tasks={},
+            rds_running=True,
+        )
+
+
+def test_intrinsic_in_a_billed_property_is_a_clear_error() -> None:
+    template = _template()
+    template["Resources"]["Db"]["Properties"]["DBInstanceClass"] = {"Ref": "Param"}
+    with pytest.raises(TemplateError, match="DBInstanceClass"):
+        inventory([template])
+
+
+def test_every_price_carries_its_source_and_date() -> None:
+    for region in ("ap-southeast-2", "us-east-1"):
+        table = load_prices(region)
+        assert table.prices, region
+        for price in table.prices.values():
+            assert price.source.startswith("https://aws.amazon.com/"), price
+            assert price.as_of and price.usd >= 0, price
+    with pytest.raises(PriceError, match="no price table for region eu-nowhere-1"):
+        load_prices("eu-nowhere-1")
+
+
+def test_read_assembly_keeps_only_the_env_stacks(tmp_path: Path) -> None:
+    def stack(name: str) -> dict:
+        (tmp_path / f"{name}.template.json").write_text(json.dumps({"Resources": {"N": {}}}))
+        props = {"stackName": name, "templateFile": f"{name}.template.json"}
+        return {"type": "aws:cloudformation:stack", "properties": props}
+
+    artifacts = {n: stack(n) for n in ("OhMyCoins-staging-Data", "OhMyCoins-production-Data")}
+    (tmp_path / "manifest.json").write_text(json.dumps({"artifacts": artifacts}))
+    assert list(read_assembly(tmp_path, "staging")) == ["OhMyCoins-staging-Data"]
+    with pytest.raises(OpsError, match="no stack of environment local"):
+        read_assembly(tmp_path, "local")
+
+
+def test_synth_command_passes_env_and_parked_as_context(tmp_path: Path) -> None:
+    cmd = synth_command("production", parked=True, outdir=tmp_path)
+    assert cmd[:4] == ["npx", "cdk", "synth", "--all"]
+    assert cmd[5:9] == ["-c", "env=production", "-c", "parked=true"]
+    assert cmd[-2:] == ["--output", str(tmp_path)]
