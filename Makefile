@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 1
 export JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION := 1
 
-.PHONY: setup services demo test lint bench clean
+.PHONY: setup services browser demo test lint bench clean
 
 setup: $(VENV)/.installed $(VENV)/.app-installed node_modules/.installed
 
@@ -31,7 +31,11 @@ lint: setup
 services:
 	scripts/services.sh start
 
-test: setup services
+# Debian's chromium + chromium-driver for the headless browser test (installed if missing).
+browser:
+	scripts/install-chromium.sh
+
+test: setup services browser
 	$(VENV)/bin/ruff check .
 	$(PY) -m pytest
 
