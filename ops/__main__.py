@@ -1,0 +1,5 @@
+"""`python -m ops` runs the CLI."""
+
+from ops.cli import main
+
+main()

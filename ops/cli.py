@@ -1,0 +1,71 @@
+"""The `ops` command line: click wiring only.
+
+Usage: `ops [--profile P] [--region R] COMMAND --env ENV [OPTIONS]`.
+
+Adding a command:
+1. Put the logic in plain typed functions in `ops/<concern>.py` (they take an `ops.aws.Aws` or
+   `ops.outputs.StackOutputs` and return data; raise `ops.errors.OpsError` for a failed operation).
+2. Put the click wiring in `ops/commands/<concern>.py`: a `@click.command()` or `@click.group()`
+   decorated with `ops.options.reading_options` (`--env`, `--json`) or `mutating_options` (adds
+   `--dry-run`, `--yes`, `--wait/--no-wait`), taking the context with `@click.pass_obj`
+   (`ops.context.OpsContext`: `.aws(env)`, `.outputs(env)`). Call `ops.confirm.confirm(...)` before
+   changing anything, print with `ops.output.emit(...)` / `ops.report.finish(...)`. Import the logic
+   module *inside* the command function: `ops --help` must not import boto3 (a test checks it).
+3. Register it below in `COMMANDS` ("name": "module:attribute"), one line.
+Exit status: 0 success, 1 failed operation (`OpsError`, AWS errors), 2 bad usage (click).
+"""
+
+from __future__ import annotations
+
+import importlib
+
+import click
+
+from ops.context import OpsContext
+from ops.errors import OpsError, describe_aws_error, is_aws_error
+
+COMMANDS: dict[str, str] = {
+    # "name": "ops.commands.<concern>:<click command or group>",
+}
+
+
+class LazyGroup(click.Group):
+    """Loads each command's module only when it is listed or run; maps AWS errors to exit 1."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *COMMANDS})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in COMMANDS:
+            module_name, attribute = COMMANDS[cmd_name].split(":")
+            command = getattr(importlib.import_module(module_name), attribute)
+            if not isinstance(command, click.Command):
+                raise TypeError(f"{COMMANDS[cmd_name]} is not a click command")
+            return command
+        return super().get_command(ctx, cmd_name)
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except Exception as exc:
+            if is_aws_error(exc):
+                raise OpsError(describe_aws_error(exc)) from exc
+            raise
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--profile", help="AWS named profile (default: the standard credential chain).")
+@click.option("--region", help="AWS region (default: the environment's configured region).")
+@click.pass_context
+def cli(ctx: click.Context, profile: str | None, region: str | None) -> None:
+    """Operate an OhMyCoins environment: status, scaling, database, alarms, secrets."""
+    obj = ctx.ensure_object(OpsContext)
+    obj.profile = profile or obj.profile
+    obj.region = region or obj.region
+
+
+def main() -> None:
+    """Console-script entry point (`ops`)."""
+    cli(prog_name="ops")
