@@ -1,0 +1,56 @@
+"""Teach moto 5.2.5's CloudFormation the resource types and attributes our templates use.
+
+`apply()` registers the adapter models (each creates the real moto resource, so the normal
+APIs see it) and patches the missing ELBv2 GetAtt attributes. It must run in the process that
+serves CloudFormation: `python -m localaws.server` does so. Fails loudly on another moto.
+"""
+
+from __future__ import annotations
+
+from localaws.adapter.base import CloudFormationModel, parsing
+from localaws.adapter.compat import MOTO_VERSION, MotoInternalsChanged, check_moto_version
+from localaws.adapter.elasticache import CacheSubnetGroupResource, ReplicationGroupResource
+from localaws.adapter.misc import (
+    BucketPolicyResource,
+    ScalableTargetResource,
+    ScalingPolicyResource,
+)
+from localaws.adapter.monitoring import AlarmResource, SubscriptionResource, TopicPolicyResource
+from localaws.adapter.network import SecurityGroupEgressResource, patch_elbv2_attributes
+from localaws.adapter.secrets import SecretResource, SecretTargetAttachmentResource
+
+__all__ = ["ADAPTER_MODELS", "MOTO_VERSION", "MotoInternalsChanged", "apply", "handled_types"]
+
+ADAPTER_MODELS: tuple[type[CloudFormationModel], ...] = (
+    SecretResource,
+    SecretTargetAttachmentResource,
+    CacheSubnetGroupResource,
+    ReplicationGroupResource,
+    AlarmResource,
+    TopicPolicyResource,
+    SubscriptionResource,
+    SecurityGroupEgressResource,
+    BucketPolicyResource,
+    ScalableTargetResource,
+    ScalingPolicyResource,
+)
+
+
+def handled_types() -> tuple[str, ...]:
+    """The CloudFormation types the adapter adds to stock moto."""
+    return tuple(model.cloudformation_type() for model in ADAPTER_MODELS)
+
+
+def apply() -> None:
+    """Register the adapter models in moto's CloudFormation and patch attributes. Idempotent."""
+    check_moto_version()
+    for cache in (parsing.get_model_list, parsing.get_model_map, parsing.get_name_type_map):
+        cache.cache_clear()
+    model_map = parsing.get_model_map()
+    for model in ADAPTER_MODELS:
+        if model_map.get(model.cloudformation_type()) is not model:
+            raise MotoInternalsChanged(
+                f"{model.cloudformation_type()} did not register in moto's CloudFormation "
+                "(CloudFormationModel.__subclasses__ lookup changed?)"
+            )
+    patch_elbv2_attributes()

@@ -1,0 +1,93 @@
+"""Deploy synthesized templates straight through CloudFormation's API (no CDK CLI).
+
+The fast path for tests: reads a `cdk.out` manifest, creates each stack in dependency order,
+and supplies what `cdk bootstrap` would (the bootstrap version parameter).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+BOOTSTRAP_VERSION_PARAMETER = "/cdk-bootstrap/hnb659fds/version"
+BOOTSTRAP_VERSION = "30"
+
+
+class DeployFailed(RuntimeError):
+    """A stack did not reach CREATE_COMPLETE / UPDATE_COMPLETE."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class StackTemplate:
+    """One stack of a cloud assembly."""
+
+    name: str
+    template_file: Path
+    dependencies: tuple[str, ...]
+
+
+def read_assembly(cdk_out: Path) -> list[StackTemplate]:
+    """The stacks of a cloud assembly (`cdk.out/manifest.json`), in dependency order."""
+    manifest = json.loads((cdk_out / "manifest.json").read_text())
+    artifacts: dict[str, Any] = manifest["artifacts"]
+    stacks = {
+        artifact_id: StackTemplate(
+            name=artifact["properties"].get("stackName", artifact_id),
+            template_file=cdk_out / artifact["properties"]["templateFile"],
+            dependencies=tuple(
+                d
+                for d in artifact.get("dependencies", [])
+                if d in artifacts and artifacts[d]["type"] == "aws:cloudformation:stack"
+            ),
+        )
+        for artifact_id, artifact in artifacts.items()
+        if artifact["type"] == "aws:cloudformation:stack"
+    }
+    ordered: list[str] = []
+
+    def visit(artifact_id: str, path: tuple[str, ...]) -> None:
+        if artifact_id in ordered:
+            return
+        if artifact_id in path:
+            raise ValueError(f"dependency cycle through {artifact_id}")
+        for dependency in stacks[artifact_id].dependencies:
+            visit(dependency, (*path, artifact_id))
+        ordered.append(artifact_id)
+
+    for artifact_id in stacks:
+        visit(artifact_id, ())
+    return [stacks[artifact_id] for artifact_id in ordered]
+
+
+def ensure_bootstrap_parameter(ssm: Any) -> None:
+    """What `cdk bootstrap` leaves behind that synthesized templates read."""
+    ssm.put_parameter(
+        Name=BOOTSTRAP_VERSION_PARAMETER, Value=BOOTSTRAP_VERSION, Type="String", Overwrite=True
+    )
+
+
+def create_stack(cfn: Any, *, name: str, template: dict[str, Any]) -> dict[str, str]:
+    """Create one stack, fail loudly unless it completes, and return its outputs."""
+    cfn.create_stack(
+        StackName=name,
+        TemplateBody=json.dumps(template),
+        Capabilities=["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"],
+    )
+    stack = cfn.describe_stacks(StackName=name)["Stacks"][0]
+    if stack["StackStatus"] not in ("CREATE_COMPLETE", "UPDATE_COMPLETE"):
+        reason = stack.get("StackStatusReason", "")
+        raise DeployFailed(f"{name}: {stack['StackStatus']} {reason}")
+    return {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
+
+
+def deploy_assembly(session: Any, cdk_out: Path) -> dict[str, dict[str, str]]:
+    """Create every stack of a cloud assembly; returns the outputs by stack name."""
+    cfn = session.client("cloudformation")
+    ensure_bootstrap_parameter(session.client("ssm"))
+    outputs: dict[str, dict[str, str]] = {}
+    for stack in read_assembly(cdk_out):
+        template = json.loads(stack.template_file.read_text())
+        outputs[stack.name] = create_stack(cfn, name=stack.name, template=template)
+    return outputs

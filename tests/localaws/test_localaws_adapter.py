@@ -1,0 +1,131 @@
+"""The adapter creates real moto resources through CloudFormation, and GetAtt values resolve."""
+
+from __future__ import annotations
+
+import json
+
+import boto3
+import pytest
+from localaws_templates import full_template
+
+from localaws import adapter
+from localaws.cfn_deploy import create_stack
+
+
+@pytest.fixture()
+def deployed(aws: boto3.Session) -> dict[str, str]:
+    return create_stack(aws.client("cloudformation"), name="adapter-test", template=full_template())
+
+
+def test_handled_types_are_registered_in_moto() -> None:
+    from moto.cloudformation.parsing import get_model_map
+
+    adapter.apply()
+    model_map = get_model_map()
+    for cfn_type in adapter.handled_types():
+        assert cfn_type in model_map, cfn_type
+
+
+def test_generated_secret_has_awscurrent_value(
+    aws: boto3.Session, deployed: dict[str, str]
+) -> None:
+    secrets = aws.client("secretsmanager")
+    value = secrets.get_secret_value(SecretId=deployed["AppSecretArn"])
+    assert "AWSCURRENT" in value["VersionStages"]
+    document = json.loads(value["SecretString"])
+    assert document["API_KEY"] == "CHANGE_ME"
+    assert len(document["SECRET_KEY"]) == 32
+    assert secrets.describe_secret(SecretId="test-app-secret")["ARN"] == deployed["AppSecretArn"]
+
+
+def test_target_attachment_adds_database_connection(
+    aws: boto3.Session, deployed: dict[str, str]
+) -> None:
+    value = aws.client("secretsmanager").get_secret_value(SecretId=deployed["DbSecretArn"])
+    document = json.loads(value["SecretString"])
+    database = aws.client("rds").describe_db_instances()["DBInstances"][0]
+    assert document["username"] == "app"
+    assert len(document["password"]) == 30
+    assert not set(document["password"]) & set(" %+~`#$&*()|[]{}:;<>?!'/@\"\\")
+    assert document["host"] == database["Endpoint"]["Address"]
+    assert document["port"] == database["Endpoint"]["Port"]
+    assert document["dbInstanceIdentifier"] == database["DBInstanceIdentifier"]
+
+
+def test_replication_group_and_subnet_group_exist(
+    aws: boto3.Session, deployed: dict[str, str]
+) -> None:
+    elasticache = aws.client("elasticache")
+    group = elasticache.describe_replication_groups(ReplicationGroupId=deployed["CacheId"])
+    group = group["ReplicationGroups"][0]
+    assert group["AtRestEncryptionEnabled"] is True
+    assert group["TransitEncryptionEnabled"] is True
+    assert len(group["MemberClusters"]) == 2
+    primary = group["NodeGroups"][0]["PrimaryEndpoint"]
+    assert deployed["CacheAddress"] == primary["Address"]
+    assert deployed["CachePort"] == str(primary["Port"])
+    subnet_groups = elasticache.describe_cache_subnet_groups()["CacheSubnetGroups"]
+    assert len(subnet_groups) == 1
+    assert len(subnet_groups[0]["Subnets"]) == 2
+
+
+def test_alarms_exist_with_actions_and_metric_math(
+    aws: boto3.Session, deployed: dict[str, str]
+) -> None:
+    described = aws.client("cloudwatch").describe_alarms(AlarmNamePrefix="test-")
+    alarms = {a["AlarmName"]: a for a in described["MetricAlarms"]}
+    assert set(alarms) == {"test-alb-latency-high", "test-alb-5xx"}
+    latency = alarms["test-alb-latency-high"]
+    assert latency["AlarmActions"] == [deployed["AlarmTopicArn"]]
+    assert latency["OKActions"] == [deployed["AlarmTopicArn"]]
+    assert latency["ExtendedStatistic"] == "p95"
+    assert latency["Dimensions"][0]["Value"] == deployed["AlbFullName"]
+    math = alarms["test-alb-5xx"]["Metrics"]
+    assert [m["Id"] for m in math] == ["elb", "target", "total"]
+    target_dimension = math[1]["MetricStat"]["Metric"]["Dimensions"][0]
+    assert target_dimension["Value"] == deployed["TargetGroupFullName"]
+
+
+def test_full_name_attributes_match_arns(deployed: dict[str, str]) -> None:
+    assert deployed["AlbArn"].endswith(":loadbalancer/" + deployed["AlbFullName"])
+    assert deployed["AlbFullName"].startswith("app/")
+    assert deployed["TargetGroupArn"].endswith(":" + deployed["TargetGroupFullName"])
+    assert deployed["TargetGroupFullName"].split("/")[1] == deployed["TargetGroupName"]
+
+
+def test_topic_policy_and_subscription(aws: boto3.Session, deployed: dict[str, str]) -> None:
+    sns = aws.client("sns")
+    attributes = sns.get_topic_attributes(TopicArn=deployed["AlarmTopicArn"])["Attributes"]
+    policy = json.loads(attributes["Policy"])
+    assert policy["Statement"][0]["Principal"] == {"Service": "cloudwatch.amazonaws.com"}
+    subscriptions = sns.list_subscriptions_by_topic(TopicArn=deployed["AlarmTopicArn"])
+    assert [s["Endpoint"] for s in subscriptions["Subscriptions"]] == ["ops@example.com"]
+
+
+def test_security_group_egress_rule(aws: boto3.Session, deployed: dict[str, str]) -> None:
+    groups = aws.client("ec2").describe_security_groups(
+        Filters=[{"Name": "description", "Values": ["test"]}]
+    )["SecurityGroups"]
+    egress = [r for r in groups[0]["IpPermissionsEgress"] if r.get("FromPort") == 6379]
+    assert egress and egress[0]["IpRanges"][0]["CidrIp"] == "10.0.0.0/16"
+
+
+def test_bucket_policy_and_autoscaling(aws: boto3.Session, deployed: dict[str, str]) -> None:
+    policy = json.loads(aws.client("s3").get_bucket_policy(Bucket="test-alb-logs")["Policy"])
+    assert policy["Statement"][0]["Effect"] == "Deny"
+    autoscaling = aws.client("application-autoscaling")
+    targets = autoscaling.describe_scalable_targets(ServiceNamespace="ecs")["ScalableTargets"]
+    assert [(t["ResourceId"], t["MinCapacity"], t["MaxCapacity"]) for t in targets] == [
+        ("service/test-cluster/test-backend", 1, 4)
+    ]
+    policies = autoscaling.describe_scaling_policies(ServiceNamespace="ecs")["ScalingPolicies"]
+    assert [p["PolicyName"] for p in policies] == ["cpu"]
+
+
+def test_stack_resources_carry_physical_ids(aws: boto3.Session, deployed: dict[str, str]) -> None:
+    resources = aws.client("cloudformation").describe_stack_resources(StackName="adapter-test")
+    by_type = {r["ResourceType"]: r for r in resources["StackResources"]}
+    for cfn_type in adapter.handled_types():
+        if cfn_type in ("AWS::SecretsManager::SecretTargetAttachment",):
+            continue
+        assert by_type[cfn_type]["PhysicalResourceId"], cfn_type
