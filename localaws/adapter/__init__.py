@@ -1,8 +1,9 @@
 """Teach moto 5.2.5's CloudFormation the resource types and attributes our templates use.
 
 `apply()` registers the adapter models (each creates the real moto resource, so the normal
-APIs see it) and patches the missing ELBv2 GetAtt attributes. It must run in the process that
-serves CloudFormation: `python -m localaws.server` does so. Fails loudly on another moto.
+APIs see it) and fixes stock models (missing ELBv2 GetAtt attributes, physical ids). It must
+run in the process that serves CloudFormation: `python -m localaws.server` does so. Fails
+loudly on another moto.
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from localaws.adapter.misc import (
     ScalingPolicyResource,
 )
 from localaws.adapter.monitoring import AlarmResource, SubscriptionResource, TopicPolicyResource
-from localaws.adapter.network import SecurityGroupEgressResource, patch_elbv2_attributes
+from localaws.adapter.network import SecurityGroupEgressResource
+from localaws.adapter.patches import patch_stock_models
 from localaws.adapter.secrets import SecretResource, SecretTargetAttachmentResource
 
 __all__ = ["ADAPTER_MODELS", "MOTO_VERSION", "MotoInternalsChanged", "apply", "handled_types"]
@@ -53,4 +55,4 @@ def apply() -> None:
                 f"{model.cloudformation_type()} did not register in moto's CloudFormation "
                 "(CloudFormationModel.__subclasses__ lookup changed?)"
             )
-    patch_elbv2_attributes()
+    patch_stock_models()

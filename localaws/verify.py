@@ -1,0 +1,116 @@
+"""Check every resource of deployed stacks through the normal boto3 APIs.
+
+A deploy can report success while creating nothing (moto skips types it does not know), so each
+resource of each template must be listed by CloudFormation with a physical id AND be found by
+its own service's API. Types without a check here fail verification: add a check, never a skip.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from localaws.verify_checks import CHECKS, Clients, Missing
+
+# Types that create nothing to look up (CDK's version metadata).
+NOTHING_TO_CHECK = frozenset({"AWS::CDK::Metadata"})
+
+
+@dataclass(kw_only=True)
+class StackReport:
+    """What verification found for one stack."""
+
+    stack: str
+    checked: dict[str, str] = field(default_factory=dict)  # logical id -> type
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems and bool(self.checked)
+
+
+class VerificationFailed(RuntimeError):
+    """At least one resource is missing or unverifiable."""
+
+    def __init__(self, reports: list[StackReport]) -> None:
+        lines = [f"{r.stack}: {p}" for r in reports for p in r.problems]
+        lines += [f"{r.stack}: no resources checked" for r in reports if not r.checked]
+        super().__init__("local deploy verification failed:\n  " + "\n  ".join(lines))
+        self.reports = reports
+
+
+def _template_resources(cfn: Any, stack: str) -> dict[str, dict[str, Any]]:
+    body = cfn.get_template(StackName=stack)["TemplateBody"]
+    template = json.loads(body) if isinstance(body, str) else body
+    return template.get("Resources", {})
+
+
+def _listed_resources(cfn: Any, stack: str) -> dict[str, dict[str, Any]]:
+    listed: dict[str, dict[str, Any]] = {}
+    for page in cfn.get_paginator("list_stack_resources").paginate(StackName=stack):
+        for summary in page["StackResourceSummaries"]:
+            listed[summary["LogicalResourceId"]] = summary
+    return listed
+
+
+def _check_one(clients: Clients, check: Callable[..., Any], physical_id: str) -> str | None:
+    try:
+        check(clients, physical_id)
+    except Missing as missing:
+        return str(missing) or "not found"
+    except ClientError as error:
+        return error.response.get("Error", {}).get("Code", str(error))
+    return None
+
+
+def verify_stack(session: Any, stack: str) -> StackReport:
+    """Verify one stack: every template resource listed, with a physical id, found by its API."""
+    clients = Clients(session)
+    cfn = clients.get("cloudformation")
+    report = StackReport(stack=stack)
+    status = cfn.describe_stacks(StackName=stack)["Stacks"][0]["StackStatus"]
+    if status not in ("CREATE_COMPLETE", "UPDATE_COMPLETE"):
+        report.problems.append(f"stack status {status}")
+    listed = _listed_resources(cfn, stack)
+    for logical_id, resource in _template_resources(cfn, stack).items():
+        cfn_type = resource["Type"]
+        if cfn_type in NOTHING_TO_CHECK:
+            continue
+        summary = listed.get(logical_id)
+        if summary is None or not summary.get("PhysicalResourceId"):
+            if "Condition" not in resource:
+                report.problems.append(f"{logical_id} ({cfn_type}) was not created")
+            continue
+        check = CHECKS.get(cfn_type)
+        if check is None:
+            report.problems.append(f"{logical_id}: no verification for type {cfn_type}")
+            continue
+        problem = _check_one(clients, check, summary["PhysicalResourceId"])
+        if problem:
+            report.problems.append(
+                f"{logical_id} ({cfn_type}) {summary['PhysicalResourceId']}: {problem}"
+            )
+        else:
+            report.checked[logical_id] = cfn_type
+    return report
+
+
+def deployed_stacks(session: Any, *, prefix: str = "") -> list[str]:
+    """Names of the stacks that exist (optionally starting with `prefix`)."""
+    cfn = session.client("cloudformation")
+    names = []
+    for page in cfn.get_paginator("describe_stacks").paginate():
+        names += [s["StackName"] for s in page["Stacks"] if s["StackName"].startswith(prefix)]
+    return names
+
+
+def verify(session: Any, stacks: Iterable[str]) -> list[StackReport]:
+    """Verify every stack; raise VerificationFailed if anything is missing."""
+    reports = [verify_stack(session, stack) for stack in stacks]
+    if not reports or not all(r.ok for r in reports):
+        raise VerificationFailed(reports)
+    return reports

@@ -1,0 +1,211 @@
+"""One lookup per CloudFormation type: find a physical id through its own service's API."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+
+class Missing(LookupError):
+    """The service does not know the resource."""
+
+
+class Clients:
+    """boto3 clients created once per service."""
+
+    def __init__(self, session: Any) -> None:
+        self._session = session
+        self._clients: dict[str, Any] = {}
+
+    def get(self, service: str) -> Any:
+        if service not in self._clients:
+            self._clients[service] = self._session.client(service)
+        return self._clients[service]
+
+
+def _need(found: Any, what: str) -> None:
+    if not found:
+        raise Missing(f"{what} not found")
+
+
+def _ec2(call: str, key: str, ids_param: str) -> Callable[[Clients, str], None]:
+    def check(clients: Clients, physical_id: str) -> None:
+        result = getattr(clients.get("ec2"), call)(**{ids_param: [physical_id]})
+        _need(result[key], call)
+
+    return check
+
+
+def _route(clients: Clients, physical_id: str) -> None:
+    table_id, destination = physical_id.split("~", 1)
+    table = clients.get("ec2").describe_route_tables(RouteTableIds=[table_id])["RouteTables"][0]
+    destinations = {
+        r.get("DestinationCidrBlock") or r.get("DestinationIpv6CidrBlock") for r in table["Routes"]
+    }
+    _need(destination in destinations, f"route {destination}")
+
+
+def _route_association(clients: Clients, physical_id: str) -> None:
+    tables = clients.get("ec2").describe_route_tables(
+        Filters=[{"Name": "association.route-table-association-id", "Values": [physical_id]}]
+    )["RouteTables"]
+    _need(tables, "route table association")
+
+
+def _gateway_attachment(clients: Clients, physical_id: str) -> None:
+    gateways = clients.get("ec2").describe_internet_gateways()["InternetGateways"]
+    attached = [g for g in gateways if g.get("Attachments")]
+    _need(attached, "attached internet gateway")
+
+
+def _security_group_rule(clients: Clients, physical_id: str) -> None:
+    rules = clients.get("ec2").describe_security_group_rules(
+        Filters=[{"Name": "security-group-rule-id", "Values": [physical_id]}]
+    )["SecurityGroupRules"]
+    _need(rules, "security group rule")
+
+
+def _iam_inline_policy(clients: Clients, physical_id: str) -> None:
+    iam = clients.get("iam")
+    for page in iam.get_paginator("list_roles").paginate():
+        for role in page["Roles"]:
+            if physical_id in iam.list_role_policies(RoleName=role["RoleName"])["PolicyNames"]:
+                return
+    raise Missing(f"inline policy {physical_id} on no role")
+
+
+def _ecs_service(clients: Clients, physical_id: str) -> None:
+    cluster = physical_id.split(":service/", 1)[1].split("/")[0]
+    services = clients.get("ecs").describe_services(cluster=cluster, services=[physical_id])
+    _need([s for s in services["services"] if s["status"] == "ACTIVE"], "active service")
+
+
+def _log_group(clients: Clients, physical_id: str) -> None:
+    groups = clients.get("logs").describe_log_groups(logGroupNamePrefix=physical_id)["logGroups"]
+    _need([g for g in groups if g["logGroupName"] == physical_id], "log group")
+
+
+def _alarm(clients: Clients, physical_id: str) -> None:
+    _need(
+        clients.get("cloudwatch").describe_alarms(AlarmNames=[physical_id])["MetricAlarms"], "alarm"
+    )
+
+
+def _target_attachment(clients: Clients, physical_id: str) -> None:
+    value = clients.get("secretsmanager").get_secret_value(SecretId=physical_id)
+    _need("host" in json.loads(value["SecretString"]), "attached database host in the secret")
+
+
+def _scalable_target(clients: Clients, physical_id: str) -> None:
+    resource_id, dimension, namespace = physical_id.split("|")
+    targets = clients.get("application-autoscaling").describe_scalable_targets(
+        ServiceNamespace=namespace, ResourceIds=[resource_id], ScalableDimension=dimension
+    )["ScalableTargets"]
+    _need(targets, "scalable target")
+
+
+def _scaling_policy(clients: Clients, physical_id: str) -> None:
+    namespace = physical_id.split(":resource/", 1)[1].split("/")[0]
+    policies = clients.get("application-autoscaling").describe_scaling_policies(
+        ServiceNamespace=namespace
+    )["ScalingPolicies"]
+    _need([p for p in policies if p["PolicyARN"] == physical_id], "scaling policy")
+
+
+def _topic_policy(clients: Clients, physical_id: str) -> None:
+    sns = clients.get("sns")
+    topics = sns.list_topics()["Topics"]
+    policies = [
+        json.loads(sns.get_topic_attributes(TopicArn=t["TopicArn"])["Attributes"]["Policy"])
+        for t in topics
+    ]
+    _need([p for p in policies if p.get("Id") != "__default_policy_ID"], "custom topic policy")
+
+
+def _call(
+    service: str, method: str, param: str, *, as_list: bool = False
+) -> Callable[[Clients, str], None]:
+    def check(clients: Clients, physical_id: str) -> None:
+        getattr(clients.get(service), method)(**{param: [physical_id] if as_list else physical_id})
+
+    return check
+
+
+def _listed(
+    service: str, method: str, param: str, key: str, *, as_list: bool = True
+) -> Callable[[Clients, str], None]:
+    def check(clients: Clients, physical_id: str) -> None:
+        value = [physical_id] if as_list else physical_id
+        _need(getattr(clients.get(service), method)(**{param: value})[key], method)
+
+    return check
+
+
+CHECKS: dict[str, Callable[[Clients, str], None]] = {
+    "AWS::EC2::VPC": _ec2("describe_vpcs", "Vpcs", "VpcIds"),
+    "AWS::EC2::Subnet": _ec2("describe_subnets", "Subnets", "SubnetIds"),
+    "AWS::EC2::RouteTable": _ec2("describe_route_tables", "RouteTables", "RouteTableIds"),
+    "AWS::EC2::InternetGateway": _ec2(
+        "describe_internet_gateways", "InternetGateways", "InternetGatewayIds"
+    ),
+    "AWS::EC2::NatGateway": _ec2("describe_nat_gateways", "NatGateways", "NatGatewayIds"),
+    "AWS::EC2::EIP": _ec2("describe_addresses", "Addresses", "PublicIps"),
+    "AWS::EC2::SecurityGroup": _ec2("describe_security_groups", "SecurityGroups", "GroupIds"),
+    "AWS::EC2::FlowLog": _ec2("describe_flow_logs", "FlowLogs", "FlowLogIds"),
+    "AWS::EC2::Route": _route,
+    "AWS::EC2::SubnetRouteTableAssociation": _route_association,
+    "AWS::EC2::VPCGatewayAttachment": _gateway_attachment,
+    "AWS::EC2::SecurityGroupIngress": _security_group_rule,
+    "AWS::EC2::SecurityGroupEgress": _security_group_rule,
+    "AWS::IAM::Role": _call("iam", "get_role", "RoleName"),
+    "AWS::IAM::Policy": _iam_inline_policy,
+    "AWS::IAM::ManagedPolicy": _call("iam", "get_policy", "PolicyArn"),
+    "AWS::KMS::Key": _call("kms", "describe_key", "KeyId"),
+    "AWS::Logs::LogGroup": _log_group,
+    "AWS::S3::Bucket": _call("s3", "head_bucket", "Bucket"),
+    "AWS::S3::BucketPolicy": _call("s3", "get_bucket_policy", "Bucket"),
+    "AWS::SSM::Parameter": _call("ssm", "get_parameter", "Name"),
+    "AWS::RDS::DBInstance": _listed(
+        "rds", "describe_db_instances", "DBInstanceIdentifier", "DBInstances", as_list=False
+    ),
+    "AWS::RDS::DBSubnetGroup": _call("rds", "describe_db_subnet_groups", "DBSubnetGroupName"),
+    "AWS::RDS::DBParameterGroup": _call(
+        "rds", "describe_db_parameter_groups", "DBParameterGroupName"
+    ),
+    "AWS::SecretsManager::Secret": _call("secretsmanager", "describe_secret", "SecretId"),
+    "AWS::SecretsManager::SecretTargetAttachment": _target_attachment,
+    "AWS::ElastiCache::SubnetGroup": _call(
+        "elasticache", "describe_cache_subnet_groups", "CacheSubnetGroupName"
+    ),
+    "AWS::ElastiCache::ReplicationGroup": _call(
+        "elasticache", "describe_replication_groups", "ReplicationGroupId"
+    ),
+    "AWS::ECS::Cluster": _listed("ecs", "describe_clusters", "clusters", "clusters"),
+    "AWS::ECS::TaskDefinition": _call("ecs", "describe_task_definition", "taskDefinition"),
+    "AWS::ECS::Service": _ecs_service,
+    "AWS::ElasticLoadBalancingV2::LoadBalancer": _listed(
+        "elbv2", "describe_load_balancers", "LoadBalancerArns", "LoadBalancers"
+    ),
+    "AWS::ElasticLoadBalancingV2::TargetGroup": _listed(
+        "elbv2", "describe_target_groups", "TargetGroupArns", "TargetGroups"
+    ),
+    "AWS::ElasticLoadBalancingV2::Listener": _listed(
+        "elbv2", "describe_listeners", "ListenerArns", "Listeners"
+    ),
+    "AWS::ElasticLoadBalancingV2::ListenerRule": _listed(
+        "elbv2", "describe_rules", "RuleArns", "Rules"
+    ),
+    "AWS::ApplicationAutoScaling::ScalableTarget": _scalable_target,
+    "AWS::ApplicationAutoScaling::ScalingPolicy": _scaling_policy,
+    "AWS::SNS::Topic": _call("sns", "get_topic_attributes", "TopicArn"),
+    "AWS::SNS::TopicPolicy": _topic_policy,
+    "AWS::SNS::Subscription": _call("sns", "get_subscription_attributes", "SubscriptionArn"),
+    "AWS::CloudWatch::Alarm": _alarm,
+    "AWS::CloudWatch::Dashboard": _call("cloudwatch", "get_dashboard", "DashboardName"),
+    "AWS::Events::Rule": _call("events", "describe_rule", "Name"),
+    "AWS::Lambda::Function": _call("lambda", "get_function", "FunctionName"),
+    "AWS::StepFunctions::StateMachine": _call(
+        "stepfunctions", "describe_state_machine", "stateMachineArn"
+    ),
+}

@@ -1,0 +1,41 @@
+"""Verification finds every deployed resource, and fails when something was not really created."""
+
+from __future__ import annotations
+
+import boto3
+import pytest
+from localaws_templates import full_template
+
+from localaws.cfn_deploy import create_stack
+from localaws.verify import VerificationFailed, verify
+
+
+def test_every_resource_of_the_sample_stack_verifies(aws: boto3.Session) -> None:
+    template = full_template()
+    create_stack(aws.client("cloudformation"), name="verify-ok", template=template)
+    [report] = verify(aws, ["verify-ok"])
+    assert set(report.checked) == set(template["Resources"])
+
+
+def test_a_skipped_type_fails_verification(aws: boto3.Session) -> None:
+    template = {
+        "Resources": {
+            "Topic": {"Type": "AWS::SNS::Topic", "Properties": {"TopicName": "kept"}},
+            "Skipped": {"Type": "AWS::Pipes::Pipe", "Properties": {"Name": "x"}},
+        }
+    }
+    create_stack(aws.client("cloudformation"), name="verify-skip", template=template)
+    with pytest.raises(VerificationFailed, match=r"Skipped \(AWS::Pipes::Pipe\) was not created"):
+        verify(aws, ["verify-skip"])
+
+
+def test_a_resource_deleted_behind_cloudformation_fails(aws: boto3.Session) -> None:
+    create_stack(aws.client("cloudformation"), name="verify-gone", template=full_template())
+    aws.client("cloudwatch").delete_alarms(AlarmNames=["test-alb-5xx"])
+    with pytest.raises(VerificationFailed, match="Alb5xxAlarm"):
+        verify(aws, ["verify-gone"])
+
+
+def test_no_stacks_is_a_failure(aws: boto3.Session) -> None:
+    with pytest.raises(VerificationFailed):
+        verify(aws, [])
