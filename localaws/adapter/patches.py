@@ -99,7 +99,7 @@ def patch_rds_subnet_group() -> None:
         properties = cloudformation_json.get("Properties", {})
         if isinstance(properties.get("DBSubnetGroupName"), str):
             properties["DBSubnetGroupName"] = SimpleNamespace(name=properties["DBSubnetGroupName"])
-        return original(cls, name, cloudformation_json, *args, **kw)
+        return original(cls, resource_name, cloudformation_json, *args, **kw)
 
     instance.create_from_cloudformation_json = classmethod(create)
 
