@@ -1,0 +1,40 @@
+"""The shared asyncio Redis client (TLS with rediss://, AUTH from REDIS_PASSWORD or the URL)."""
+
+from __future__ import annotations
+
+from redis.asyncio import Redis
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
+
+from app.core.config import settings
+
+_client: Redis | None = None
+
+
+def make_client(url: str | None = None, password: str | None = None) -> Redis:
+    """A client that fails fast (short timeouts, no retries): callers decide how to degrade."""
+    kwargs: dict = {
+        "socket_connect_timeout": 0.5,
+        "socket_timeout": 0.5,
+        "retry": Retry(NoBackoff(), 0),
+        "health_check_interval": 0,
+    }
+    password = password if password is not None else settings.REDIS_PASSWORD
+    if password:
+        kwargs["password"] = password
+    return Redis.from_url(url or settings.REDIS_URL, **kwargs)
+
+
+def get_redis() -> Redis:
+    """The process-wide client, created on first use."""
+    global _client
+    if _client is None:
+        _client = make_client()
+    return _client
+
+
+async def close_redis() -> None:
+    global _client
+    if _client is not None:
+        await _client.aclose()
+        _client = None
