@@ -68,7 +68,10 @@ def authenticate(session: Session, *, email: str, password: str) -> User | None:
 
 # --- collector contract ---------------------------------------------------------------------------
 def upsert_news(session: Session, items: list[NewsItemCreate]) -> int:
-    """Insert news items, skipping any (source, external_id) already stored. Returns rows inserted."""
+    """Insert news items, skipping (source, external_id) pairs already stored.
+
+    Returns the number of rows inserted; a re-run with the same items inserts 0.
+    """
     inserted = 0
     now = utcnow()
     for chunk in _chunks(items):
@@ -151,7 +154,7 @@ def latest_runs(session: Session, *, limit: int = 20) -> Sequence[CollectorRun]:
     return session.exec(stmt).all()
 
 
-# --- queries ---------------------------------------------------------------------------------------
+# --- queries --------------------------------------------------------------------------------------
 def _count_and_page(
     session: Session, stmt: Any, order_by: Sequence[Any], skip: int, limit: int
 ) -> tuple[list[Any], int]:

@@ -295,3 +295,5 @@ class PricePublic(SQLModel):
 # The per-day indexes: `((collected_at AT TIME ZONE 'UTC')::date)`, used by the date filters.
 sa.Index("ix_news_item_collected_day", utc_day(NewsItem.__table__.c.collected_at))
 sa.Index("ix_smart_money_flow_collected_day", utc_day(SmartMoneyFlow.__table__.c.collected_at))
+sa.Index("ix_news_item_collected_at", NewsItem.__table__.c.collected_at)
+sa.Index("ix_news_item_currencies", NewsItem.__table__.c.currencies, postgresql_using="gin")
