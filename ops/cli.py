@@ -26,6 +26,8 @@ from ops.errors import OpsError, describe_aws_error, is_aws_error
 
 COMMANDS: dict[str, str] = {
     # "name": "ops.commands.<concern>:<click command or group>",
+    "runbook": "ops.commands.runbook:runbook",
+    "incident": "ops.commands.incident:incident",
 }
 
 

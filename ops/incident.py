@@ -1,0 +1,180 @@
+"""`ops incident`: the alarms in ALARM, most severe first, each with its runbook and evidence.
+
+Only catalog alarms are considered (names from `stacks.names.alarm_name`). For each firing alarm the
+diagnostics its runbook lists run once per incident (shared between alarms) and read only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ops import diagnostics
+from ops.diagnostics import ALARM_METRIC, Event, Evidence
+from ops.runbooks import RUNBOOK_DIR, Runbook, RunbookError, get
+from stacks import names
+from stacks.alarm_catalog import ALARMS, AlarmSpec
+
+ALARM_STATE = "ALARM"
+_URL = re.compile(r"https?://\S+?\.md\b")
+
+
+@dataclass
+class FiringAlarm:
+    """One alarm in ALARM with its catalog entry, runbook and evidence."""
+
+    spec: AlarmSpec
+    name: str
+    since: dt.datetime
+    reason: str
+    runbook: Runbook | None
+    runbook_url: str | None
+    console_url: str
+    metric: Evidence
+    diagnostics: tuple[str, ...] = ()
+    runbook_error: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.spec.id,
+            "name": self.name,
+            "severity": self.spec.severity.label,
+            "summary": self.spec.summary,
+            "since": self.since.isoformat(),
+            "reason": self.reason,
+            "runbook": self.spec.runbook,
+            "runbook_url": self.runbook_url,
+            "runbook_error": self.runbook_error,
+            "console_url": self.console_url,
+            "metric": self.metric.to_dict(),
+            "diagnostics": list(self.diagnostics),
+        }
+
+
+@dataclass
+class Incident:
+    """Everything `ops incident` found for one environment."""
+
+    env: str
+    region: str
+    generated_at: dt.datetime
+    firing: list[FiringAlarm] = field(default_factory=list)
+    states: dict[str, list[str]] = field(default_factory=dict)  # other state -> alarm ids
+    missing: list[str] = field(default_factory=list)  # catalog ids with no deployed alarm
+    evidence: dict[str, Evidence] = field(default_factory=dict)  # shared, by diagnostic name
+    dashboard_url: str | None = None
+
+    def timeline(self) -> list[Event]:
+        """Alarm state changes and every timestamped diagnostic event, oldest first."""
+        events = [
+            Event(a.since, "alarm", f"{a.name} entered ALARM: {a.reason}") for a in self.firing
+        ]
+        for evidence in self.evidence.values():
+            events.extend(evidence.events)
+        return sorted(events, key=lambda e: e.time)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "env": self.env,
+            "region": self.region,
+            "generated_at": self.generated_at.isoformat(),
+            "firing": [alarm.to_dict() for alarm in self.firing],
+            "states": self.states,
+            "missing": self.missing,
+            "evidence": {name: ev.to_dict() for name, ev in self.evidence.items()},
+            "dashboard_url": self.dashboard_url,
+        }
+
+
+def console_alarm_url(region: str, alarm_name: str) -> str:
+    """The CloudWatch console page of one alarm."""
+    return (
+        f"https://{region}.console.aws.amazon.com/cloudwatch/home?region={region}"
+        f"#alarmsV2:alarm/{alarm_name}"
+    )
+
+
+def runbook_url_from(description: str, alarm_id: str) -> str | None:
+    """The runbook URL the alarm description carries (when config sets `runbook_base_url`)."""
+    for url in _URL.findall(description or ""):
+        if url.endswith(f"/{alarm_id}.md"):
+            return url
+    return None
+
+
+def describe_catalog_alarms(cloudwatch: Any, env: str) -> dict[str, dict[str, Any]]:
+    """DescribeAlarms for the catalog's alarm names: alarm id -> the alarm as AWS returns it."""
+    by_name = {names.alarm_name(env, spec.id): spec.id for spec in ALARMS}
+    found: dict[str, dict[str, Any]] = {}
+    paginator = cloudwatch.get_paginator("describe_alarms")
+    for page in paginator.paginate(AlarmNames=list(by_name), AlarmTypes=["MetricAlarm"]):
+        for alarm in page.get("MetricAlarms", []):
+            if alarm["AlarmName"] in by_name:
+                found[by_name[alarm["AlarmName"]]] = alarm
+    return found
+
+
+def _runbook_for(spec: AlarmSpec, runbook_dir: Path) -> tuple[Runbook | None, str | None]:
+    try:
+        return get(spec.id, runbook_dir), None
+    except RunbookError as error:
+        return None, str(error)
+
+
+def investigate(
+    aws: Any,
+    outputs: Any,
+    env: str,
+    *,
+    now: dt.datetime | None = None,
+    runbook_dir: Path = RUNBOOK_DIR,
+) -> Incident:
+    """Find the firing catalog alarms and gather their evidence; calls read-only APIs only."""
+    now = now or dt.datetime.now(dt.UTC)
+    cloudwatch = aws.client("cloudwatch")
+    alarms = describe_catalog_alarms(cloudwatch, env)
+    incident = Incident(env=env, region=aws.region, generated_at=now)
+    incident.missing = [spec.id for spec in ALARMS if spec.id not in alarms]
+    wanted: list[str] = []
+    for spec in ALARMS:
+        alarm = alarms.get(spec.id)
+        if alarm is None:
+            continue
+        if alarm["StateValue"] != ALARM_STATE:
+            incident.states.setdefault(alarm["StateValue"], []).append(spec.id)
+            continue
+        runbook, error = _runbook_for(spec, runbook_dir)
+        listed = runbook.diagnostics if runbook else ()
+        wanted.extend(name for name in listed if name != ALARM_METRIC and name not in wanted)
+        incident.firing.append(
+            FiringAlarm(
+                spec=spec,
+                name=alarm["AlarmName"],
+                since=alarm["StateUpdatedTimestamp"],
+                reason=alarm.get("StateReason", ""),
+                runbook=runbook,
+                runbook_url=runbook_url_from(alarm.get("AlarmDescription", ""), spec.id),
+                console_url=console_alarm_url(aws.region, alarm["AlarmName"]),
+                metric=diagnostics.alarm_metric(cloudwatch, alarm, now=now),
+                diagnostics=tuple(name for name in listed if name != ALARM_METRIC),
+                runbook_error=error,
+            )
+        )
+    incident.firing.sort(key=lambda a: (a.spec.severity, a.since, a.spec.id))
+    for name in wanted:
+        incident.evidence[name] = diagnostics.run_resource_diagnostic(
+            name, aws, outputs.value, now=now
+        )
+    incident.dashboard_url = _dashboard_url(outputs, aws.region)
+    return incident
+
+
+def _dashboard_url(outputs: Any, region: str) -> str | None:
+    try:
+        name = outputs.value(names.Outputs.DASHBOARD_NAME)
+    except Exception:  # noqa: BLE001 - a missing dashboard only drops one link
+        return None
+    return f"https://{region}.console.aws.amazon.com/cloudwatch/home?region={region}#dashboards/dashboard/{name}"
