@@ -1,7 +1,8 @@
 """The alarm catalog: the one table of alarms.
 
-The Monitoring stack turns each entry into a CloudWatch alarm and a dashboard widget, the runbooks are
-named after the ids, and `ops` reads it for muting, testing and incidents. Nothing else lists alarms.
+The Monitoring stack turns each entry into a CloudWatch alarm and a dashboard widget, the runbooks
+are named after the ids, and `ops` reads it for muting, testing and incidents. Nothing else lists
+alarms.
 This module is plain data (no CDK import) so `ops` can load it quickly.
 """
 

@@ -1,0 +1,109 @@
+"""Catalog metric specs -> CloudWatch metrics, with each source mapped to its real dimensions."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from aws_cdk import Duration, Fn
+from aws_cdk import aws_cloudwatch as cloudwatch
+
+from stacks import alarm_catalog as catalog
+
+_METRIC_ID = re.compile(r"\bm(\d+)\b")
+
+
+@dataclass(frozen=True, kw_only=True)
+class MetricSources:
+    """What the Monitoring stack knows of the watched resources (tokens from other stacks)."""
+
+    db_instance_id: str
+    replication_group_id: str
+    redis_nodes: int
+    alb_full_name: str
+    target_group_full_names: Mapping[str, str]  # catalog source -> target group full name
+    cluster_name: str
+    service_names: Mapping[str, str]  # catalog source (service) -> ECS service name
+
+    def dimensions(self, source: str) -> list[dict[str, str]]:
+        """One dimension map per resource behind `source` (several for `redis_node`)."""
+        if source == catalog.RDS:
+            return [{"DBInstanceIdentifier": self.db_instance_id}]
+        if source == catalog.REDIS_NODE:
+            # Member clusters of a replication group are named <group id>-001, -002, ...
+            return [
+                {"CacheClusterId": Fn.join("", [self.replication_group_id, f"-{index:03d}"])}
+                for index in range(1, self.redis_nodes + 1)
+            ]
+        if source == catalog.ALB:
+            return [{"LoadBalancer": self.alb_full_name}]
+        if source in self.target_group_full_names:
+            return [
+                {
+                    "TargetGroup": self.target_group_full_names[source],
+                    "LoadBalancer": self.alb_full_name,
+                }
+            ]
+        if source in self.service_names:
+            return [{"ClusterName": self.cluster_name, "ServiceName": self.service_names[source]}]
+        raise KeyError(f"unknown metric source {source!r}; known: {', '.join(catalog.SOURCES)}")
+
+
+def metric(
+    spec: catalog.MetricSpec, dimensions: Mapping[str, str], period: int
+) -> cloudwatch.Metric:
+    return cloudwatch.Metric(
+        namespace=spec.namespace,
+        metric_name=spec.name,
+        dimensions_map=dict(dimensions),
+        statistic=spec.statistic,
+        period=Duration.seconds(period),
+    )
+
+
+def alarm_metric(alarm: catalog.AlarmSpec, sources: MetricSources) -> cloudwatch.IMetric:
+    """The alarm's metric or metric math; a multi-resource source becomes MAX([...]) of parts."""
+    using: dict[str, cloudwatch.IMetric] = {}
+    parts: list[str] = []
+    for index, spec in enumerate(alarm.metrics):
+        per_resource = sources.dimensions(spec.source)
+        if len(per_resource) == 1:
+            using[f"m{index}"] = metric(spec, per_resource[0], alarm.period_seconds)
+            parts.append(f"m{index}")
+            continue
+        ids = [f"m{index}x{n}" for n in range(len(per_resource))]
+        for metric_id, dims in zip(ids, per_resource, strict=True):
+            using[metric_id] = metric(spec, dims, alarm.period_seconds)
+        parts.append(f"MAX([{', '.join(ids)}])")
+    if alarm.expression is None and len(using) == 1:
+        return next(iter(using.values()))
+    expression = alarm.expression or parts[0]
+    expression = _METRIC_ID.sub(lambda match: parts[int(match.group(1))], expression)
+    return cloudwatch.MathExpression(
+        expression=expression,
+        using_metrics=using,
+        label=alarm.id,
+        period=Duration.seconds(alarm.period_seconds),
+    )
+
+
+def graph_metrics(
+    namespace: str,
+    names_: Sequence[str],
+    dimensions: Mapping[str, str],
+    *,
+    statistic: str = "Average",
+    period: int = 300,
+) -> list[cloudwatch.IMetric]:
+    """Plain metrics for a dashboard graph."""
+    return [
+        cloudwatch.Metric(
+            namespace=namespace,
+            metric_name=name,
+            dimensions_map=dict(dimensions),
+            statistic=statistic,
+            period=Duration.seconds(period),
+        )
+        for name in names_
+    ]

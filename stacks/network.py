@@ -1,0 +1,52 @@
+"""`OhMyCoins-<env>-Network`: the VPC over three AZs, NAT gateways, flow logs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_cdk import Stack
+from aws_cdk import aws_ec2 as ec2
+from constructs import Construct
+
+from cdk_app.config import EnvConfig
+from stacks import names
+from stacks.log_groups import log_group
+
+VPC_CIDR = "10.0.0.0/16"
+PUBLIC = "public"
+APP = "app"
+DB = "db"
+
+
+class NetworkStack(Stack):
+    """Subnets public / private-app (egress through NAT) / isolated-db, NAT count from config."""
+
+    def __init__(self, scope: Construct, construct_id: str, *, config: EnvConfig, **kwargs: Any):
+        super().__init__(scope, construct_id, **kwargs)
+        flow_log_group = log_group(self, "FlowLogs", retention_days=config.log_retention_days)
+        self.vpc = ec2.Vpc(
+            self,
+            "Vpc",
+            vpc_name=names.resource_name(config.name, "vpc"),
+            ip_addresses=ec2.IpAddresses.cidr(VPC_CIDR),
+            availability_zones=list(config.availability_zones),
+            nat_gateways=config.nat_gateways,
+            restrict_default_security_group=True,
+            subnet_configuration=[
+                ec2.SubnetConfiguration(
+                    name=PUBLIC, subnet_type=ec2.SubnetType.PUBLIC, cidr_mask=24
+                ),
+                ec2.SubnetConfiguration(
+                    name=APP, subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS, cidr_mask=20
+                ),
+                ec2.SubnetConfiguration(
+                    name=DB, subnet_type=ec2.SubnetType.PRIVATE_ISOLATED, cidr_mask=24
+                ),
+            ],
+            flow_logs={
+                "All": ec2.FlowLogOptions(
+                    destination=ec2.FlowLogDestination.to_cloud_watch_logs(flow_log_group),
+                    traffic_type=ec2.FlowLogTrafficType.ALL,
+                )
+            },
+        )

@@ -1,0 +1,85 @@
+"""Task definitions of the two services: images, logging, and what ECS injects into containers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from aws_cdk import aws_ecr_assets as ecr_assets
+from aws_cdk import aws_ecs as ecs
+from constructs import Construct
+
+from cdk_app.config import EnvConfig
+from stacks import names
+from stacks.cache import REDIS_PORT
+from stacks.data import POSTGRES_PORT, DataStack
+from stacks.log_groups import log_group
+
+APP_SRC = Path(__file__).resolve().parent.parent / "app_src"
+
+
+def image(config: EnvConfig, service: str) -> ecs.ContainerImage:
+    """The configured public image URI, else a Docker image asset built from app_src/<service>."""
+    uri = config.services[service].image_uri
+    if uri is not None:
+        return ecs.ContainerImage.from_registry(uri)
+    return ecs.ContainerImage.from_asset(
+        str(APP_SRC / service), platform=ecr_assets.Platform.LINUX_AMD64
+    )
+
+
+def backend_environment(config: EnvConfig, data: DataStack) -> dict[str, str]:
+    """Plain settings only; nothing secret (REDIS_URL carries no password)."""
+    return {
+        "ENVIRONMENT": config.name,
+        "POSTGRES_SERVER": data.database.db_instance_endpoint_address,
+        "POSTGRES_PORT": str(POSTGRES_PORT),
+        "POSTGRES_DB": config.rds.database_name,
+        "REDIS_URL": f"rediss://{data.cache.host}:{REDIS_PORT}/0",
+    }
+
+
+def backend_secrets(data: DataStack) -> dict[str, ecs.Secret]:
+    """Every secret reaches the container through ECS `secrets`, resolved at task start."""
+    secrets = {
+        "POSTGRES_USER": ecs.Secret.from_secrets_manager(data.database_secret, "username"),
+        "POSTGRES_PASSWORD": ecs.Secret.from_secrets_manager(data.database_secret, "password"),
+        "REDIS_PASSWORD": ecs.Secret.from_secrets_manager(data.cache.auth_secret),
+    }
+    for key in names.APP_SECRET_KEYS:
+        secrets[key] = ecs.Secret.from_secrets_manager(data.app_secret, key)
+    return secrets
+
+
+def task_definition(
+    scope: Construct,
+    *,
+    config: EnvConfig,
+    service: str,
+    port: int,
+    environment: dict[str, str] | None = None,
+    secrets: dict[str, ecs.Secret] | None = None,
+) -> ecs.FargateTaskDefinition:
+    """One Fargate task definition with a single essential container named after the service."""
+    sizing = config.services[service]
+    definition = ecs.FargateTaskDefinition(
+        scope,
+        f"{service.capitalize()}Task",
+        family=names.resource_name(config.name, service),
+        cpu=sizing.cpu,
+        memory_limit_mib=sizing.memory_mib,
+        runtime_platform=ecs.RuntimePlatform(
+            cpu_architecture=ecs.CpuArchitecture.X86_64,
+            operating_system_family=ecs.OperatingSystemFamily.LINUX,
+        ),
+    )
+    logs = log_group(scope, f"{service.capitalize()}Logs", retention_days=config.log_retention_days)
+    definition.add_container(
+        service,
+        container_name=service,
+        image=image(config, service),
+        port_mappings=[ecs.PortMapping(container_port=port)],
+        environment=environment,
+        secrets=secrets,
+        logging=ecs.LogDrivers.aws_logs(stream_prefix=service, log_group=logs),
+    )
+    return definition
