@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -10,6 +11,7 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import text
 
 BACKEND = Path(__file__).resolve().parents[3] / "app_src" / "backend"
 if str(BACKEND) not in sys.path:
@@ -17,6 +19,8 @@ if str(BACKEND) not in sys.path:
 
 FIXTURES = Path(__file__).parent / "fixtures"
 API_KEY = "test-key-0123456789"
+DB_NAME = "ohmycoins_collect_test"
+TABLES = ("news_item", "smart_money_flow", "collector_run")
 
 
 def recorded(name: str) -> Any:
@@ -70,3 +74,64 @@ def recorded_fixture() -> Callable[[str], Any]:
 def sleeps() -> list[float]:
     """The delays a Fetcher asked for, in order."""
     return []
+
+
+def _services_env() -> dict[str, str]:
+    """Connection settings printed by scripts/services.sh (the real loopback servers)."""
+    script = Path(__file__).resolve().parents[3] / "scripts" / "services.sh"
+    out = subprocess.run([str(script), "env"], capture_output=True, text=True, check=True).stdout
+    return dict(line.split("=", 1) for line in out.splitlines() if "=" in line)
+
+
+@pytest.fixture(scope="session")
+def collect_db_env() -> dict[str, str]:
+    """Backend settings (environment variables) pointing at the collector test database."""
+    env = _services_env()
+    return {
+        "ENVIRONMENT": "test",
+        "POSTGRES_SERVER": env["POSTGRES_SERVER"],
+        "POSTGRES_PORT": env["POSTGRES_PORT"],
+        "POSTGRES_USER": env["POSTGRES_USER"],
+        "POSTGRES_PASSWORD": Path(env["POSTGRES_PASSWORD_FILE"]).read_text().strip(),
+        "POSTGRES_DB": DB_NAME,
+    }
+
+
+@pytest.fixture(scope="session")
+def collect_engine():
+    """A database of its own on the real PostgreSQL, with the app's tables."""
+    import app.models  # noqa: F401 - registers the tables
+    import psycopg
+    from sqlalchemy import URL, create_engine
+    from sqlmodel import SQLModel
+
+    env = _services_env()
+    password = Path(env["POSTGRES_PASSWORD_FILE"]).read_text().strip()
+    common = {"host": env["POSTGRES_SERVER"], "port": int(env["POSTGRES_PORT"])}
+    with psycopg.connect(
+        dbname="postgres", user=env["POSTGRES_USER"], password=password, autocommit=True, **common
+    ) as admin:
+        admin.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
+        admin.execute(f"CREATE DATABASE {DB_NAME}")
+    url = URL.create(
+        "postgresql+psycopg",
+        username=env["POSTGRES_USER"],
+        password=password,
+        database=DB_NAME,
+        **common,
+    )
+    engine = create_engine(url)
+    SQLModel.metadata.create_all(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def db_session(collect_engine):
+    """A session on empty collector tables."""
+    from sqlmodel import Session
+
+    with Session(collect_engine) as session:
+        session.execute(text(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY"))
+        session.commit()
+        yield session

@@ -10,10 +10,11 @@ import logging
 import sys
 
 import httpx
+from sqlmodel import Session
+
 from app.collect.http import DEFAULT_TIMEOUT
 from app.collect.registry import COLLECTORS
 from app.collect.runner import DEFAULT_MAX_PAGES, run_collector
-from sqlmodel import Session
 
 USER_AGENT = "ohmycoins-collector/1"
 

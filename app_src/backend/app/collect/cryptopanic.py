@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import httpx
+
 from app.collect.http import CollectorError, Fetcher
 from app.collect.timeparse import aware_utc
 

@@ -10,11 +10,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 import httpx
+from sqlmodel import Session
+
 from app import crud
 from app.collect.http import AuthRejected, CollectorError, Fetcher, RetryPolicy
 from app.collect.registry import Collector
 from app.models import NewsItemCreate, SmartMoneyFlowCreate
-from sqlmodel import Session
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +53,11 @@ def disabled(collector: Collector, *, session: Session | None = None) -> RunOutc
     log.warning("%s collector disabled: %s; nothing collected", collector.name, message)
     outcome = RunOutcome(collector=collector.name, status=DISABLED, errors=[message])
     if session is not None:
-        _finish(session, crud.start_run(session, collector.name), outcome)
+        try:
+            _finish(session, crud.start_run(session, collector.name), outcome)
+        except Exception as exc:  # the database is not needed to do nothing
+            session.rollback()
+            log.warning("%s: could not record the disabled run: %s", collector.name, exc)
     return outcome
 
 
