@@ -1,0 +1,44 @@
+"""`ops cost`: the monthly estimate of an environment per resource, in one or every state."""
+
+from __future__ import annotations
+
+import click
+
+from ops.options import reading_options
+
+STATE_CHOICES = ("running", "scaled-to-zero", "parked", "all")
+
+
+@click.command()
+@reading_options
+@click.option(
+    "--state",
+    type=click.Choice(STATE_CHOICES),
+    default="all",
+    show_default=True,
+    help="Which operating state to price.",
+)
+def cost(env: str, as_json: bool, state: str) -> None:
+    """Monthly cost estimate from the env's synthesized templates and config (pinned prices)."""
+    from ops.cost import STATES
+    from ops.cost_env import estimate_states
+    from ops.cost_report import render_estimate, render_summary
+    from ops.errors import OpsError
+    from ops.output import emit, progress
+    from ops.prices import PriceError
+
+    states = STATES if state == "all" else (state,)
+    progress(f"synthesizing {env} to price it (this takes a little while)...")
+    try:
+        estimates = estimate_states(env, states)
+    except PriceError as exc:
+        raise OpsError(str(exc)) from exc
+    data = {"env": env, "estimates": [est.to_dict() for est in estimates]}
+
+    def text(_: object) -> str:
+        parts = [render_estimate(est, env=env) for est in estimates]
+        if len(estimates) > 1:
+            parts.append(render_summary(estimates, env=env))
+        return "\n\n".join(parts)
+
+    emit(data, as_json=as_json, text=text)

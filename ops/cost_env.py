@@ -1,0 +1,113 @@
+"""Estimates of one environment: per state from its synthesized templates, or live from AWS."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+from ops.cost import PARKED, RUNNING, SCALED_TO_ZERO, STATES, Estimate, estimate
+from ops.cost_inventory import inventory
+from ops.cost_synth import synthesize
+from ops.prices import load_assumptions, load_prices
+from stacks import names
+
+Synth = Callable[..., Mapping[str, Mapping[str, Any]]]
+RESTART_NOTE = (
+    "keep_rds_stopped is false: AWS restarts a stopped RDS instance after 7 days and it then "
+    "bills instance hours until stopped again (set keep_rds_stopped: true to prevent it)"
+)
+RUNNING_NOTE = "running = every service at its autoscaling minimum (min_tasks)"
+
+
+def _config(env: str) -> Any:
+    from cdk_app.config import load
+
+    return load(env)
+
+
+def estimate_states(
+    env: str, states: Iterable[str] = STATES, *, synth: Synth = synthesize
+) -> list[Estimate]:
+    """One estimate per state; synthesizes the unparked and/or parked templates as needed."""
+    states = list(states)
+    unknown = [s for s in states if s not in STATES]
+    if unknown:
+        raise ValueError(f"unknown state(s) {', '.join(unknown)}; known: {', '.join(STATES)}")
+    config = _config(env)
+    prices = load_prices(config.region)
+    assumptions = load_assumptions()
+    cache: dict[bool, Any] = {}
+
+    def inv(parked: bool) -> Any:
+        if parked not in cache:
+            cache[parked] = inventory(synth(env, parked=parked).values())
+        return cache[parked]
+
+    results = []
+    for state in states:
+        running = state == RUNNING
+        tasks = {n: s.min_tasks for n, s in config.services.items()} if running else {}
+        est = estimate(
+            inv(state == PARKED),
+            state=state,
+            prices=prices,
+            assumptions=assumptions,
+            tasks=tasks,
+            rds_running=running,
+        )
+        if running:
+            est.notes.append(RUNNING_NOTE)
+        elif not config.keep_rds_stopped:
+            est.notes.append(RESTART_NOTE)
+        results.append(est)
+    return results
+
+
+def deployed_templates(aws: Any, env: str) -> dict[str, dict[str, Any]]:
+    """The deployed templates of `env`'s stacks (a stack that does not exist is skipped)."""
+    import json
+
+    from botocore.exceptions import ClientError
+
+    cfn = aws.client("cloudformation")
+    templates: dict[str, dict[str, Any]] = {}
+    for part in names.STACK_PARTS:
+        stack = names.stack_name(env, part)
+        try:
+            body = cfn.get_template(StackName=stack, TemplateStage="Original")["TemplateBody"]
+        except ClientError as exc:
+            if "does not exist" in str(exc):
+                continue
+            raise
+        templates[stack] = json.loads(body) if isinstance(body, str) else dict(body)
+    return templates
+
+
+def current_burn(aws: Any, env: str) -> Estimate:
+    """The monthly burn rate right now: deployed templates, desired task counts, RDS state.
+
+    `ops status` calls this; it needs only read access (CloudFormation, ECS, RDS).
+    """
+    from ops import rds, services
+    from ops.outputs import StackOutputs
+
+    outputs = StackOutputs(aws, env)
+    cluster = outputs.value(names.Outputs.CLUSTER_NAME)
+    by_role = outputs.service_names()
+    described = services.describe(aws, cluster, list(by_role.values()))
+    tasks = {role: int(described[name]["desiredCount"]) for role, name in by_role.items()}
+    instance = outputs.value(names.Outputs.DATABASE_INSTANCE_ID)
+    status = rds.describe(aws, instance)["DBInstanceStatus"]
+    est = estimate(
+        inventory(deployed_templates(aws, env).values()),
+        state="current",
+        prices=load_prices(aws.region),
+        assumptions=load_assumptions(),
+        tasks=tasks,
+        rds_running=status not in ("stopped", "stopping"),
+    )
+    est.notes.append(f"desired tasks {tasks}; RDS {status}")
+    return est
+
+
+__all__ = ["PARKED", "RUNNING", "SCALED_TO_ZERO", "current_burn", "estimate_states"]
