@@ -27,6 +27,8 @@ from ops.errors import OpsError, describe_aws_error, is_aws_error
 COMMANDS: dict[str, str] = {
     # "name": "ops.commands.<concern>:<click command or group>",
     "cost": "ops.commands.cost:cost",
+    "park": "ops.commands.park:park",
+    "unpark": "ops.commands.park:unpark",
     "runbook": "ops.commands.runbook:runbook",
     "incident": "ops.commands.incident:incident",
 }

@@ -1,0 +1,147 @@
+"""`ops park` / `ops unpark`: scale to zero and deploy the parked stacks, and back.
+
+Parking removes resources that other stacks import (the ALB's and Redis's names feed the alarms),
+and CloudFormation refuses to delete an export still in use. So `park` deploys the stacks one at a
+time in reverse dependency order (Monitoring, Service, Data, Network), each with `--exclusively`;
+`unpark` deploys them all in the normal order (exports appear before their importers).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from ops import scale, scale_state
+from ops.aws import Aws
+from ops.cost import Estimate
+from ops.errors import OpsError
+from ops.outputs import StackOutputs
+from ops.report import Report
+from stacks import names
+
+ROOT = Path(__file__).resolve().parent.parent
+Runner = Callable[[Sequence[str]], int]
+Burn = Callable[[], Estimate]
+DNS_WARNING = (
+    "the load balancer is created anew: its DNS name (stack output LoadBalancerDnsName) has "
+    "changed; point any CNAME or alias record at the new name"
+)
+
+
+def _base(env: str, *, parked: bool) -> list[str]:
+    return ["-c", f"env={env}", "-c", f"parked={'true' if parked else 'false'}"]
+
+
+def deploy_commands(env: str, *, parked: bool) -> list[list[str]]:
+    """The `cdk deploy` command lines, in the order they must run."""
+    approve = ["--require-approval", "never"]
+    if not parked:
+        return [["npx", "cdk", "deploy", "--all", *_base(env, parked=False), *approve]]
+    return [
+        ["npx", "cdk", "deploy", "--exclusively", names.stack_name(env, part)]
+        + _base(env, parked=True)
+        + approve
+        for part in reversed(names.STACK_PARTS)
+    ]
+
+
+def run_cdk(command: Sequence[str]) -> int:
+    """Run one CDK command from the project root; its output goes to stderr (stdout stays JSON)."""
+    path = os.pathsep.join((str(Path(sys.executable).parent), os.environ.get("PATH", "")))
+    try:
+        return subprocess.run(
+            list(command),
+            cwd=ROOT,
+            env={**os.environ, "PATH": path},
+            stdout=sys.stderr,
+            check=False,
+        ).returncode
+    except FileNotFoundError as exc:
+        raise OpsError(f"cannot run the CDK CLI ({exc}); run `make setup`") from None
+
+
+def _deploy(env: str, report: Report, *, parked: bool, dry_run: bool, run: Runner) -> bool:
+    mode = "parked" if parked else "unparked"
+    for command in deploy_commands(env, parked=parked):
+        target = command[4] if "--exclusively" in command else "all stacks"
+        shown = " ".join(command)
+        if dry_run:
+            report.add(target, f"would deploy {mode}", detail=shown)
+            continue
+        status = run(command)
+        if status != 0:
+            report.fail(target, f"deploy {mode}", f"exit status {status}: {shown}")
+            return False
+        report.add(target, f"deploy {mode}", detail=shown)
+    return True
+
+
+def _cost(report: Report, when: str, burn: Burn) -> Estimate | None:
+    try:
+        est = burn()
+    except (OpsError, ValueError) as exc:
+        report.add("monthly cost", when, detail=f"not estimated: {exc}")
+        return None
+    report.add("monthly cost", when, detail=f"${est.total_usd:,.2f} ({est.state})")
+    return est
+
+
+def park(
+    aws: Aws,
+    outputs: StackOutputs,
+    env: str,
+    *,
+    before: Burn,
+    after: Burn,
+    dry_run: bool = False,
+    wait: bool = True,
+    run: Runner = run_cdk,
+    poll_seconds: float | None = None,
+) -> Report:
+    """Scale to zero (saving the state), then deploy the parked stacks; cost before and after."""
+    report = Report(operation="park", env=env, dry_run=dry_run)
+    _cost(report, "before", before)
+    extra = {} if poll_seconds is None else {"poll_seconds": poll_seconds}
+    zero = scale.to_zero(aws, outputs, env, dry_run=dry_run, wait=wait, **extra)
+    report.steps += zero.steps
+    if not zero.ok:
+        return report
+    if _deploy(env, report, parked=True, dry_run=dry_run, run=run):
+        _cost(report, "after (estimated)" if dry_run else "after", after)
+    return report
+
+
+def unpark(
+    aws: Aws,
+    env: str,
+    *,
+    before: Burn,
+    after: Burn,
+    dry_run: bool = False,
+    wait: bool = True,
+    run: Runner = run_cdk,
+    poll_seconds: float | None = None,
+) -> Report:
+    """Deploy the unparked stacks, then restore the saved scale state; refuse without one."""
+    state = scale_state.load(aws, env)
+    parameter = names.scale_state_parameter(env)
+    if state is None or state.get("restored_at"):
+        why = "none is saved" if state is None else f"it was restored at {state['restored_at']}"
+        raise OpsError(
+            f"refusing to unpark {env}: no saved scale state to restore at {parameter} ({why}); "
+            f"park with `ops park` first, or deploy and scale by hand; nothing changed"
+        )
+    report = Report(operation="unpark", env=env, dry_run=dry_run)
+    _cost(report, "before", before)
+    if not _deploy(env, report, parked=False, dry_run=dry_run, run=run):
+        return report
+    extra = {} if poll_seconds is None else {"poll_seconds": poll_seconds}
+    restored = scale.restore(aws, env, dry_run=dry_run, wait=wait, **extra)
+    report.steps += restored.steps
+    if restored.ok:
+        _cost(report, "after (estimated)" if dry_run else "after", after)
+        report.add("load balancer", "note", detail=DNS_WARNING)
+    return report

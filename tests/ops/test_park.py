@@ -1,0 +1,238 @@
+"""`ops park` / `ops unpark`: cdk deploy faked at the subprocess boundary, scaling real on moto."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from moto import mock_aws
+
+from ops import park as parking
+from ops import scale_state
+from ops.aws import Aws
+from ops.cli import cli
+from ops.context import OpsContext
+from ops.cost import Estimate, Line
+from ops.errors import OpsError
+from ops.outputs import StackOutputs
+from stacks import alarm_catalog, names
+
+ENV = "staging"
+REGION = "ap-southeast-2"
+CLUSTER = names.resource_name(ENV, "cluster")
+SERVICE_NAMES = {role: names.resource_name(ENV, role) for role in names.SERVICES}
+DB = names.resource_name(ENV, "postgres")
+CONTEXT = ["-c", f"env={ENV}"]
+PARK_COMMANDS = [
+    ["npx", "cdk", "deploy", "--exclusively", f"OhMyCoins-{ENV}-{part}", *CONTEXT]
+    + ["-c", "parked=true", "--require-approval", "never"]
+    for part in ("Monitoring", "Service", "Data", "Network")
+]
+UNPARK_COMMANDS = [
+    ["npx", "cdk", "deploy", "--all", *CONTEXT, "-c", "parked=false"]
+    + ["--require-approval", "never"]
+]
+
+
+class FakeCdk:
+    """Records every command line; fails the command whose index is `fail_at`."""
+
+    def __init__(self, fail_at: int | None = None) -> None:
+        self.commands: list[list[str]] = []
+        self.fail_at = fail_at
+
+    def __call__(self, command: Sequence[str]) -> int:
+        self.commands.append(list(command))
+        return 1 if len(self.commands) - 1 == self.fail_at else 0
+
+
+def _burn(state: str, usd: float):
+    line = Line(resource="x", quantity=1, unit="u", unit_usd=usd, price="p", monthly_usd=usd)
+    return lambda: Estimate(state=state, region=REGION, lines=[line])
+
+
+def _stack(cfn: Any, part: str, outputs: dict[str, str]) -> None:
+    template = {
+        "Resources": {"Marker": {"Type": "AWS::SNS::Topic"}},
+        "Outputs": {key: {"Value": value} for key, value in outputs.items()},
+    }
+    cfn.create_stack(StackName=names.stack_name(ENV, part), TemplateBody=json.dumps(template))
+
+
+@pytest.fixture
+def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Aws]:
+    """A deployed-looking staging env on moto: services at 2 and 1 tasks, RDS available."""
+    for key, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": REGION,
+    }.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    with mock_aws():
+        aws = Aws(region=REGION)
+        ecs = aws.client("ecs")
+        ecs.create_cluster(clusterName=CLUSTER)
+        ecs.register_task_definition(
+            family="app", containerDefinitions=[{"name": "app", "image": "nginx", "memory": 512}]
+        )
+        scaling = aws.client("application-autoscaling")
+        for role, desired in (("backend", 2), ("frontend", 1)):
+            ecs.create_service(
+                cluster=CLUSTER,
+                serviceName=SERVICE_NAMES[role],
+                taskDefinition="app",
+                desiredCount=desired,
+            )
+            scaling.register_scalable_target(
+                ServiceNamespace="ecs",
+                ResourceId=f"service/{CLUSTER}/{SERVICE_NAMES[role]}",
+                ScalableDimension="ecs:service:DesiredCount",
+                MinCapacity=desired,
+                MaxCapacity=6,
+            )
+        aws.client("rds").create_db_instance(
+            DBInstanceIdentifier=DB,
+            DBInstanceClass="db.t3.small",
+            Engine="postgres",
+            AllocatedStorage=20,
+            MasterUsername="admin_user",
+            MasterUserPassword="not-a-real-password-1",
+        )
+        for alarm_id in alarm_catalog.ALARM_IDS:
+            aws.client("cloudwatch").put_metric_alarm(
+                AlarmName=names.alarm_name(ENV, alarm_id),
+                MetricName="CPUUtilization",
+                Namespace="AWS/RDS",
+                Statistic="Average",
+                Period=300,
+                EvaluationPeriods=1,
+                Threshold=80,
+                ComparisonOperator="GreaterThanOrEqualToThreshold",
+                ActionsEnabled=True,
+            )
+        cfn = aws.client("cloudformation")
+        _stack(cfn, names.DATA, {names.Outputs.DATABASE_INSTANCE_ID: DB})
+        _stack(
+            cfn,
+            names.SERVICE,
+            {
+                names.Outputs.CLUSTER_NAME: CLUSTER,
+                names.Outputs.BACKEND_SERVICE_NAME: SERVICE_NAMES["backend"],
+                names.Outputs.FRONTEND_SERVICE_NAME: SERVICE_NAMES["frontend"],
+            },
+        )
+        yield aws
+
+
+def _desired(aws: Aws) -> dict[str, int]:
+    found = aws.client("ecs").describe_services(
+        cluster=CLUSTER, services=list(SERVICE_NAMES.values())
+    )["services"]
+    return {s["serviceName"]: s["desiredCount"] for s in found}
+
+
+def _rds_status(aws: Aws) -> str:
+    instance = aws.client("rds").describe_db_instances(DBInstanceIdentifier=DB)["DBInstances"][0]
+    return str(instance["DBInstanceStatus"])
+
+
+def _actions_enabled(aws: Aws) -> set[bool]:
+    alarms = aws.client("cloudwatch").describe_alarms()["MetricAlarms"]
+    return {alarm["ActionsEnabled"] for alarm in alarms}
+
+
+def _park(aws: Aws, cdk: FakeCdk, **kwargs: Any):
+    return parking.park(
+        aws, StackOutputs(aws, ENV), ENV, before=_burn("current", 300.0),
+        after=_burn("current", 12.0), run=cdk, poll_seconds=0.01, **kwargs,
+    )  # fmt: skip
+
+
+def _unpark(aws: Aws, cdk: FakeCdk, **kwargs: Any):
+    return parking.unpark(
+        aws, ENV, before=_burn("current", 12.0), after=_burn("current", 300.0),
+        run=cdk, poll_seconds=0.01, **kwargs,
+    )  # fmt: skip
+
+
+def test_park_scales_to_zero_then_deploys_parked_stacks_in_reverse_order(aws: Aws) -> None:
+    cdk = FakeCdk()
+    report = _park(aws, cdk)
+    assert report.ok, report.text()
+    assert cdk.commands == PARK_COMMANDS
+    assert set(_desired(aws).values()) == {0}
+    assert _rds_status(aws) == "stopped"
+    assert _actions_enabled(aws) == {False}
+    assert scale_state.load(aws, ENV)["services"]["backend"]["desired"] == 2
+    costs = [s.detail for s in report.steps if s.resource == "monthly cost"]
+    assert costs == ["$300.00 (current)", "$12.00 (current)"]
+
+
+def test_park_dry_run_changes_nothing_and_runs_no_deploy(aws: Aws) -> None:
+    cdk = FakeCdk()
+    report = _park(aws, cdk, dry_run=True)
+    assert report.ok and cdk.commands == []
+    assert _desired(aws) == {SERVICE_NAMES["backend"]: 2, SERVICE_NAMES["frontend"]: 1}
+    assert _rds_status(aws) == "available"
+    assert scale_state.load(aws, ENV) is None
+    shown = [s.detail for s in report.steps if s.action == "would deploy parked"]
+    assert shown == [" ".join(c) for c in PARK_COMMANDS]
+
+
+def test_failed_deploy_stops_the_sequence_and_keeps_the_saved_state(aws: Aws) -> None:
+    cdk = FakeCdk(fail_at=1)
+    report = _park(aws, cdk)
+    assert not report.ok
+    assert cdk.commands == PARK_COMMANDS[:2]
+    assert [s.resource for s in report.failed] == [f"OhMyCoins-{ENV}-Service"]
+    assert scale_state.load(aws, ENV) is not None
+
+
+def test_unpark_refuses_without_saved_state(aws: Aws) -> None:
+    cdk = FakeCdk()
+    with pytest.raises(OpsError, match="refusing to unpark staging: no saved scale state"):
+        _unpark(aws, cdk)
+    assert cdk.commands == []
+
+
+def test_park_then_unpark_deploys_everything_then_restores(aws: Aws) -> None:
+    assert _park(aws, FakeCdk()).ok
+    cdk = FakeCdk()
+    report = _unpark(aws, cdk)
+    assert report.ok, report.text()
+    assert cdk.commands == UNPARK_COMMANDS
+    assert _desired(aws) == {SERVICE_NAMES["backend"]: 2, SERVICE_NAMES["frontend"]: 1}
+    assert _rds_status(aws) == "available"
+    assert _actions_enabled(aws) == {True}
+    assert scale_state.load(aws, ENV)["restored_at"]
+    with pytest.raises(OpsError, match="it was restored at"):
+        _unpark(aws, FakeCdk())
+
+
+def test_cli_park_dry_run_json(aws: Aws, monkeypatch: pytest.MonkeyPatch) -> None:
+    cdk = FakeCdk()
+    monkeypatch.setattr(parking, "run_cdk", cdk)
+    monkeypatch.setattr("ops.cost_env.current_burn", lambda aws, env: _burn("current", 300.0)())
+    monkeypatch.setattr(
+        "ops.cost_env.estimate_states", lambda env, states: [_burn(states[0], 12.0)()]
+    )
+    obj = OpsContext(region=REGION)
+    obj._aws[ENV] = aws
+    result = CliRunner().invoke(cli, ["park", "--env", ENV, "--dry-run", "--json"], obj=obj)
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["dry_run"] is True and cdk.commands == []
+    costs = [s["detail"] for s in data["steps"] if s["resource"] == "monthly cost"]
+    assert costs == ["$300.00 (current)", "$12.00 (parked)"]
+
+
+def test_cli_unpark_without_state_exits_1(aws: Aws) -> None:
+    obj = OpsContext(region=REGION)
+    obj._aws[ENV] = aws
+    result = CliRunner().invoke(cli, ["unpark", "--env", ENV, "--yes"], obj=obj)
+    assert result.exit_code == 1
+    assert "no saved scale state" in result.output
