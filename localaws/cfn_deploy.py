@@ -6,7 +6,9 @@ and supplies what `cdk bootstrap` would (the bootstrap version parameter).
 
 from __future__ import annotations
 
+import io
 import json
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -82,10 +84,44 @@ def create_stack(cfn: Any, *, name: str, template: dict[str, Any]) -> dict[str, 
     return {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
 
 
+def _zip_directory(directory: Path) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path in sorted(directory.rglob("*")):
+            if path.is_file():
+                archive.write(path, path.relative_to(directory).as_posix())
+    return buffer.getvalue()
+
+
+def publish_file_assets(session: Any, cdk_out: Path) -> int:
+    """Upload every file asset (Lambda code, templates) where the templates expect it."""
+    account = session.client("sts").get_caller_identity()["Account"]
+    s3 = session.client("s3")
+    buckets: set[str] = set()
+    published = 0
+    for manifest_file in sorted(cdk_out.glob("*.assets.json")):
+        for asset in json.loads(manifest_file.read_text()).get("files", {}).values():
+            source = cdk_out / asset["source"]["path"]
+            body = _zip_directory(source) if source.is_dir() else source.read_bytes()
+            for destination in asset["destinations"].values():
+                bucket = destination["bucketName"].replace("${AWS::AccountId}", account)
+                if bucket not in buckets:
+                    region = destination["region"]
+                    s3.create_bucket(
+                        Bucket=bucket,
+                        CreateBucketConfiguration={"LocationConstraint": region},
+                    )
+                    buckets.add(bucket)
+                s3.put_object(Bucket=bucket, Key=destination["objectKey"], Body=body)
+                published += 1
+    return published
+
+
 def deploy_assembly(session: Any, cdk_out: Path) -> dict[str, dict[str, str]]:
-    """Create every stack of a cloud assembly; returns the outputs by stack name."""
+    """Publish the assets and create every stack of a cloud assembly; outputs by stack name."""
     cfn = session.client("cloudformation")
     ensure_bootstrap_parameter(session.client("ssm"))
+    publish_file_assets(session, cdk_out)
     outputs: dict[str, dict[str, str]] = {}
     for stack in read_assembly(cdk_out):
         template = json.loads(stack.template_file.read_text())

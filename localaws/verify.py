@@ -8,13 +8,13 @@ its own service's API. Types without a check here fail verification: add a check
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from botocore.exceptions import ClientError
 
-from localaws.verify_checks import CHECKS, Clients, Missing
+from localaws.verify_checks import CHECKS, Check, Clients, Missing
 
 # Types that create nothing to look up (CDK's version metadata).
 NOTHING_TO_CHECK = frozenset({"AWS::CDK::Metadata"})
@@ -57,9 +57,11 @@ def _listed_resources(cfn: Any, stack: str) -> dict[str, dict[str, Any]]:
     return listed
 
 
-def _check_one(clients: Clients, check: Callable[..., Any], physical_id: str) -> str | None:
+def _check_one(
+    clients: Clients, check: Check, physical_id: str, properties: dict[str, Any]
+) -> str | None:
     try:
-        check(clients, physical_id)
+        check(clients, physical_id, properties)
     except Missing as missing:
         return str(missing) or "not found"
     except ClientError as error:
@@ -89,7 +91,9 @@ def verify_stack(session: Any, stack: str) -> StackReport:
         if check is None:
             report.problems.append(f"{logical_id}: no verification for type {cfn_type}")
             continue
-        problem = _check_one(clients, check, summary["PhysicalResourceId"])
+        problem = _check_one(
+            clients, check, summary["PhysicalResourceId"], resource.get("Properties", {})
+        )
         if problem:
             report.problems.append(
                 f"{logical_id} ({cfn_type}) {summary['PhysicalResourceId']}: {problem}"

@@ -6,6 +6,9 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+Check = Callable[["Clients", str, dict[str, Any]], None]
+"""A lookup: (clients, physical id, the resource's template properties); raises if absent."""
+
 
 class Missing(LookupError):
     """The service does not know the resource."""
@@ -29,15 +32,15 @@ def _need(found: Any, what: str) -> None:
         raise Missing(f"{what} not found")
 
 
-def _ec2(call: str, key: str, ids_param: str) -> Callable[[Clients, str], None]:
-    def check(clients: Clients, physical_id: str) -> None:
+def _ec2(call: str, key: str, ids_param: str) -> Check:
+    def check(clients: Clients, physical_id: str, properties: dict[str, Any]) -> None:
         result = getattr(clients.get("ec2"), call)(**{ids_param: [physical_id]})
         _need(result[key], call)
 
     return check
 
 
-def _route(clients: Clients, physical_id: str) -> None:
+def _route(clients: Clients, physical_id: str, properties: dict[str, Any]) -> None:
     table_id, destination = physical_id.split("~", 1)
     table = clients.get("ec2").describe_route_tables(RouteTableIds=[table_id])["RouteTables"][0]
     destinations = {
@@ -46,58 +49,61 @@ def _route(clients: Clients, physical_id: str) -> None:
     _need(destination in destinations, f"route {destination}")
 
 
-def _route_association(clients: Clients, physical_id: str) -> None:
+def _route_association(clients: Clients, physical_id: str, properties: dict[str, Any]) -> None:
     tables = clients.get("ec2").describe_route_tables(
         Filters=[{"Name": "association.route-table-association-id", "Values": [physical_id]}]
     )["RouteTables"]
     _need(tables, "route table association")
 
 
-def _gateway_attachment(clients: Clients, physical_id: str) -> None:
+def _gateway_attachment(clients: Clients, physical_id: str, properties: dict[str, Any]) -> None:
     gateways = clients.get("ec2").describe_internet_gateways()["InternetGateways"]
     attached = [g for g in gateways if g.get("Attachments")]
     _need(attached, "attached internet gateway")
 
 
-def _security_group_rule(clients: Clients, physical_id: str) -> None:
+def _security_group_rule(clients: Clients, physical_id: str, properties: dict[str, Any]) -> None:
     rules = clients.get("ec2").describe_security_group_rules(
         Filters=[{"Name": "security-group-rule-id", "Values": [physical_id]}]
     )["SecurityGroupRules"]
     _need(rules, "security group rule")
 
 
-def _iam_inline_policy(clients: Clients, physical_id: str) -> None:
+def _iam_inline_policy(clients: Clients, physical_id: str, properties: dict[str, Any]) -> None:
     iam = clients.get("iam")
+    name = properties["PolicyName"]
+    roles = properties.get("Roles", [])
+    _need(roles, f"roles of policy {name}")
     for page in iam.get_paginator("list_roles").paginate():
         for role in page["Roles"]:
-            if physical_id in iam.list_role_policies(RoleName=role["RoleName"])["PolicyNames"]:
+            if name in iam.list_role_policies(RoleName=role["RoleName"])["PolicyNames"]:
                 return
-    raise Missing(f"inline policy {physical_id} on no role")
+    raise Missing(f"inline policy {name} on no role")
 
 
-def _ecs_service(clients: Clients, physical_id: str) -> None:
+def _ecs_service(clients: Clients, physical_id: str, properties: dict[str, Any]) -> None:
     cluster = physical_id.split(":service/", 1)[1].split("/")[0]
     services = clients.get("ecs").describe_services(cluster=cluster, services=[physical_id])
     _need([s for s in services["services"] if s["status"] == "ACTIVE"], "active service")
 
 
-def _log_group(clients: Clients, physical_id: str) -> None:
+def _log_group(clients: Clients, physical_id: str, properties: dict[str, Any]) -> None:
     groups = clients.get("logs").describe_log_groups(logGroupNamePrefix=physical_id)["logGroups"]
     _need([g for g in groups if g["logGroupName"] == physical_id], "log group")
 
 
-def _alarm(clients: Clients, physical_id: str) -> None:
+def _alarm(clients: Clients, physical_id: str, properties: dict[str, Any]) -> None:
     _need(
         clients.get("cloudwatch").describe_alarms(AlarmNames=[physical_id])["MetricAlarms"], "alarm"
     )
 
 
-def _target_attachment(clients: Clients, physical_id: str) -> None:
+def _target_attachment(clients: Clients, physical_id: str, properties: dict[str, Any]) -> None:
     value = clients.get("secretsmanager").get_secret_value(SecretId=physical_id)
     _need("host" in json.loads(value["SecretString"]), "attached database host in the secret")
 
 
-def _scalable_target(clients: Clients, physical_id: str) -> None:
+def _scalable_target(clients: Clients, physical_id: str, properties: dict[str, Any]) -> None:
     resource_id, dimension, namespace = physical_id.split("|")
     targets = clients.get("application-autoscaling").describe_scalable_targets(
         ServiceNamespace=namespace, ResourceIds=[resource_id], ScalableDimension=dimension
@@ -105,7 +111,7 @@ def _scalable_target(clients: Clients, physical_id: str) -> None:
     _need(targets, "scalable target")
 
 
-def _scaling_policy(clients: Clients, physical_id: str) -> None:
+def _scaling_policy(clients: Clients, physical_id: str, properties: dict[str, Any]) -> None:
     namespace = physical_id.split(":resource/", 1)[1].split("/")[0]
     policies = clients.get("application-autoscaling").describe_scaling_policies(
         ServiceNamespace=namespace
@@ -113,7 +119,22 @@ def _scaling_policy(clients: Clients, physical_id: str) -> None:
     _need([p for p in policies if p["PolicyARN"] == physical_id], "scaling policy")
 
 
-def _topic_policy(clients: Clients, physical_id: str) -> None:
+def _restricted_default_group(
+    clients: Clients, physical_id: str, properties: dict[str, Any]
+) -> None:
+    groups = clients.get("ec2").describe_security_groups(GroupIds=[physical_id])["SecurityGroups"]
+    _need(groups, "default security group")
+    rules = groups[0]["IpPermissions"] + groups[0]["IpPermissionsEgress"]
+    if rules:
+        raise Missing(f"default security group {physical_id} still has {len(rules)} rules")
+
+
+def _kms_alias(clients: Clients, physical_id: str, properties: dict[str, Any]) -> None:
+    aliases = clients.get("kms").list_aliases()["Aliases"]
+    _need([a for a in aliases if a["AliasName"] == physical_id and a.get("TargetKeyId")], "alias")
+
+
+def _topic_policy(clients: Clients, physical_id: str, properties: dict[str, Any]) -> None:
     sns = clients.get("sns")
     topics = sns.list_topics()["Topics"]
     policies = [
@@ -123,26 +144,22 @@ def _topic_policy(clients: Clients, physical_id: str) -> None:
     _need([p for p in policies if p.get("Id") != "__default_policy_ID"], "custom topic policy")
 
 
-def _call(
-    service: str, method: str, param: str, *, as_list: bool = False
-) -> Callable[[Clients, str], None]:
-    def check(clients: Clients, physical_id: str) -> None:
+def _call(service: str, method: str, param: str, *, as_list: bool = False) -> Check:
+    def check(clients: Clients, physical_id: str, properties: dict[str, Any]) -> None:
         getattr(clients.get(service), method)(**{param: [physical_id] if as_list else physical_id})
 
     return check
 
 
-def _listed(
-    service: str, method: str, param: str, key: str, *, as_list: bool = True
-) -> Callable[[Clients, str], None]:
-    def check(clients: Clients, physical_id: str) -> None:
+def _listed(service: str, method: str, param: str, key: str, *, as_list: bool = True) -> Check:
+    def check(clients: Clients, physical_id: str, properties: dict[str, Any]) -> None:
         value = [physical_id] if as_list else physical_id
         _need(getattr(clients.get(service), method)(**{param: value})[key], method)
 
     return check
 
 
-CHECKS: dict[str, Callable[[Clients, str], None]] = {
+CHECKS: dict[str, Check] = {
     "AWS::EC2::VPC": _ec2("describe_vpcs", "Vpcs", "VpcIds"),
     "AWS::EC2::Subnet": _ec2("describe_subnets", "Subnets", "SubnetIds"),
     "AWS::EC2::RouteTable": _ec2("describe_route_tables", "RouteTables", "RouteTableIds"),
@@ -162,6 +179,8 @@ CHECKS: dict[str, Callable[[Clients, str], None]] = {
     "AWS::IAM::Policy": _iam_inline_policy,
     "AWS::IAM::ManagedPolicy": _call("iam", "get_policy", "PolicyArn"),
     "AWS::KMS::Key": _call("kms", "describe_key", "KeyId"),
+    "AWS::KMS::Alias": _kms_alias,
+    "Custom::VpcRestrictDefaultSG": _restricted_default_group,
     "AWS::Logs::LogGroup": _log_group,
     "AWS::S3::Bucket": _call("s3", "head_bucket", "Bucket"),
     "AWS::S3::BucketPolicy": _call("s3", "get_bucket_policy", "Bucket"),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from localaws.adapter.base import CloudFormationModel, parsing
 from localaws.adapter.compat import MOTO_VERSION, MotoInternalsChanged, check_moto_version
+from localaws.adapter.custom import RestrictDefaultSecurityGroup, patch_custom_types
 from localaws.adapter.elasticache import CacheSubnetGroupResource, ReplicationGroupResource
 from localaws.adapter.misc import (
     BucketPolicyResource,
@@ -17,7 +18,11 @@ from localaws.adapter.misc import (
     ScalingPolicyResource,
 )
 from localaws.adapter.monitoring import AlarmResource, SubscriptionResource, TopicPolicyResource
-from localaws.adapter.network import SecurityGroupEgressResource
+from localaws.adapter.network import (
+    SecurityGroupEgressResource,
+    SecurityGroupIngressResource,
+    SubnetRouteTableAssociationResource,
+)
 from localaws.adapter.patches import patch_stock_models
 from localaws.adapter.secrets import SecretResource, SecretTargetAttachmentResource
 
@@ -31,10 +36,13 @@ ADAPTER_MODELS: tuple[type[CloudFormationModel], ...] = (
     AlarmResource,
     TopicPolicyResource,
     SubscriptionResource,
+    SecurityGroupIngressResource,
     SecurityGroupEgressResource,
+    SubnetRouteTableAssociationResource,
     BucketPolicyResource,
     ScalableTargetResource,
     ScalingPolicyResource,
+    RestrictDefaultSecurityGroup,
 )
 
 
@@ -56,3 +64,9 @@ def apply() -> None:
                 "(CloudFormationModel.__subclasses__ lookup changed?)"
             )
     patch_stock_models()
+    patch_custom_types()
+    for model in ADAPTER_MODELS:
+        if parsing.resource_class_from_type(model.cloudformation_type()) is not model:
+            raise MotoInternalsChanged(
+                f"{model.cloudformation_type()} does not resolve to the adapter"
+            )

@@ -1,4 +1,8 @@
-"""AWS::EC2::SecurityGroupEgress as a real rule on a moto security group."""
+"""AWS::EC2::SecurityGroupIngress / ::SecurityGroupEgress as real rules on moto security groups.
+
+Stock moto creates ingress rules but gives them no physical id (and skips egress entirely);
+here both are rules whose Ref is the security group rule id, as in AWS.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,63 @@ from localaws.adapter.base import AdapterResource, CloudFormationModel
 from localaws.adapter.compat import require
 
 _ec2 = require("moto.ec2.models", "ec2_backends")
+
+
+def _authorize(
+    account_id: str, region_name: str, properties: dict[str, Any], *, egress: bool
+) -> str:
+    """Add one rule to the group; returns the new rule's id."""
+    p = properties
+    description = p.get("Description", "")
+    ip_ranges: list[dict[str, str]] = []
+    if "CidrIp" in p:
+        ip_ranges.append({"CidrIp": p["CidrIp"], "Description": description})
+    if "CidrIpv6" in p:
+        ip_ranges.append({"CidrIpv6": p["CidrIpv6"], "Description": description})
+    prefix = "Destination" if egress else "Source"
+    group: dict[str, str] = {}
+    if f"{prefix}SecurityGroupId" in p:
+        group["GroupId"] = p[f"{prefix}SecurityGroupId"]
+    if not egress and "SourceSecurityGroupName" in p:
+        group["GroupName"] = p["SourceSecurityGroupName"]
+    prefix_list = p.get(f"{prefix}PrefixListId")
+    backend = _ec2.ec2_backends[account_id][region_name]
+    target = p.get("GroupId") or backend.get_security_group_from_name(p["GroupName"]).id
+    authorize = (
+        backend.authorize_security_group_egress
+        if egress
+        else backend.authorize_security_group_ingress
+    )
+    rules, _group = authorize(
+        group_name_or_id=target,
+        ip_protocol=str(p["IpProtocol"]),
+        from_port=p.get("FromPort"),
+        to_port=p.get("ToPort"),
+        ip_ranges=ip_ranges,
+        source_groups=[group] if group else [],
+        prefix_list_ids=[{"PrefixListId": prefix_list}] if prefix_list else [],
+    )
+    return str(rules[0].id)
+
+
+class SecurityGroupIngressResource(AdapterResource, CloudFormationModel):
+    """One ingress rule added to an existing security group; Ref is the rule id."""
+
+    cfn_type = "AWS::EC2::SecurityGroupIngress"
+    attributes = {"Id": ""}
+
+    @classmethod
+    def create_from_cloudformation_json(  # type: ignore[misc]
+        cls,
+        resource_name: str,
+        cloudformation_json: dict[str, Any],
+        account_id: str,
+        region_name: str,
+        **kwargs: Any,
+    ) -> SecurityGroupIngressResource:
+        properties = cloudformation_json["Properties"]
+        rule_id = _authorize(account_id, region_name, properties, egress=False)
+        return cls(rule_id, Id=rule_id)
 
 
 class SecurityGroupEgressResource(AdapterResource, CloudFormationModel):
@@ -25,22 +86,37 @@ class SecurityGroupEgressResource(AdapterResource, CloudFormationModel):
         region_name: str,
         **kwargs: Any,
     ) -> SecurityGroupEgressResource:
-        p = cloudformation_json["Properties"]
-        ip_ranges: list[dict[str, str]] = []
-        if "CidrIp" in p:
-            ip_ranges.append({"CidrIp": p["CidrIp"], "Description": p.get("Description", "")})
-        if "CidrIpv6" in p:
-            ip_ranges.append({"CidrIpv6": p["CidrIpv6"], "Description": p.get("Description", "")})
-        destination = p.get("DestinationSecurityGroupId")
-        prefix_list = p.get("DestinationPrefixListId")
-        rules, _group = _ec2.ec2_backends[account_id][region_name].authorize_security_group_egress(
-            group_name_or_id=p["GroupId"],
-            ip_protocol=str(p["IpProtocol"]),
-            from_port=p.get("FromPort"),
-            to_port=p.get("ToPort"),
-            ip_ranges=ip_ranges,
-            source_groups=[{"GroupId": destination}] if destination else [],
-            prefix_list_ids=[{"PrefixListId": prefix_list}] if prefix_list else [],
-        )
-        rule_id = rules[0].id
+        properties = cloudformation_json["Properties"]
+        rule_id = _authorize(account_id, region_name, properties, egress=True)
         return cls(rule_id, Id=rule_id)
+
+
+class SubnetRouteTableAssociationResource(AdapterResource, CloudFormationModel):
+    """Associates a subnet with a route table as the EC2 API sees it; Ref is the association id.
+
+    Stock moto records the association apart from the route table, so DescribeRouteTables
+    did not show it.
+    """
+
+    cfn_type = "AWS::EC2::SubnetRouteTableAssociation"
+    attributes = {"Id": ""}
+
+    @classmethod
+    def create_from_cloudformation_json(  # type: ignore[misc]
+        cls,
+        resource_name: str,
+        cloudformation_json: dict[str, Any],
+        account_id: str,
+        region_name: str,
+        **kwargs: Any,
+    ) -> SubnetRouteTableAssociationResource:
+        properties = cloudformation_json["Properties"]
+        association_id = _ec2.ec2_backends[account_id][region_name].associate_route_table(
+            route_table_id=properties["RouteTableId"], subnet_id=properties["SubnetId"]
+        )
+        return cls(association_id, Id=association_id)
+
+    def delete(self, account_id: str, region_name: str) -> None:
+        _ec2.ec2_backends[account_id][region_name].disassociate_route_table(
+            self.physical_resource_id
+        )

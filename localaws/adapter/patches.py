@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from types import SimpleNamespace
 from typing import Any
 
@@ -13,6 +14,7 @@ _elbv2 = require(
     "FakeLoadBalancer.has_cfn_attr",
     "FakeTargetGroup",
 )
+_kms = require("moto.kms.models", "Key.create_from_cloudformation_json")
 _rds = require("moto.rds.models", "DBSubnetGroup", "DBInstance.create_from_cloudformation_json")
 
 
@@ -104,7 +106,33 @@ def patch_rds_subnet_group() -> None:
     instance.create_from_cloudformation_json = classmethod(create)
 
 
+def _kms_key_properties(properties: dict[str, Any]) -> None:
+    """moto's KMS model wants API-style tags (TagKey/TagValue) and a JSON policy string."""
+    properties["Tags"] = [
+        {"TagKey": t["Key"], "TagValue": t["Value"]} for t in properties.get("Tags", [])
+    ]
+    if isinstance(properties.get("KeyPolicy"), dict):
+        properties["KeyPolicy"] = json.dumps(properties["KeyPolicy"])
+
+
+def _wrap_create(model: Any, fix: Any) -> None:
+    """Run `fix(properties)` before the model's own create_from_cloudformation_json."""
+    if getattr(model, "_localaws_wrapped", False):
+        return
+    original = model.create_from_cloudformation_json.__func__
+
+    def create(
+        cls: Any, resource_name: str, cloudformation_json: Any, *args: Any, **kw: Any
+    ) -> Any:
+        fix(cloudformation_json.setdefault("Properties", {}))
+        return original(cls, resource_name, cloudformation_json, *args, **kw)
+
+    model.create_from_cloudformation_json = classmethod(create)
+    model._localaws_wrapped = True
+
+
 def patch_stock_models() -> None:
     """Apply every fix to stock moto models. Idempotent."""
     patch_elbv2_attributes()
     patch_rds_subnet_group()
+    _wrap_create(_kms.Key, _kms_key_properties)
