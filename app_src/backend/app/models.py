@@ -5,13 +5,20 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Literal
+from typing import Annotated, Literal
 
 import sqlalchemy as sa
-from pydantic import EmailStr, field_validator
+from pydantic import EmailStr, PlainSerializer, field_validator
 from sqlalchemy.dialects import postgresql as pg
 from sqlmodel import Field, SQLModel
 
+
+# Decimals leave the API as plain fixed-point strings without trailing zeros ("201.5", "0").
+def _plain(value: Decimal) -> str:
+    return format(value.normalize(), "f")
+
+
+Dec = Annotated[Decimal, PlainSerializer(_plain, return_type=str, when_used="json")]
 QTY = sa.Numeric(38, 18)
 USD = sa.Numeric(38, 8)
 
@@ -179,7 +186,7 @@ class SmartMoneyFlowPublic(SQLModel):
     chain: str
     token_address: str
     token_symbol: str | None
-    net_flow_usd: Decimal
+    net_flow_usd: Dec
     period_start: datetime
     collected_at: datetime
 
@@ -187,7 +194,7 @@ class SmartMoneyFlowPublic(SQLModel):
 class SmartMoneyPage(SQLModel):
     data: list[SmartMoneyFlowPublic]
     count: int
-    total_net_flow_usd: Decimal
+    total_net_flow_usd: Dec
 
 
 # --- collector runs ------------------------------------------------------------------------------
@@ -252,9 +259,9 @@ class OrderPublic(SQLModel):
     id: int
     symbol: str
     side: str
-    quantity: Decimal
-    price: Decimal
-    fee: Decimal
+    quantity: Dec
+    price: Dec
+    fee: Dec
     executed_at: datetime
 
 
@@ -288,7 +295,7 @@ class Price(SQLModel, table=True):
 
 class PricePublic(SQLModel):
     symbol: str
-    price_usd: Decimal
+    price_usd: Dec
     observed_at: datetime
 
 

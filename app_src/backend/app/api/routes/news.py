@@ -1,0 +1,42 @@
+"""News from the collectors, newest first, with filters and pagination."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Query
+
+from app import crud
+from app.api.deps import CurrentUser, SessionDep
+from app.models import NewsItemPublic, NewsPage
+
+router = APIRouter(prefix="/news", tags=["news"])
+
+
+@router.get("/", response_model=NewsPage)
+def read_news(
+    session: SessionDep,
+    _: CurrentUser,
+    currency: str | None = Query(None, max_length=32, description="e.g. BTC"),
+    source: str | None = Query(None, max_length=64, description="cryptopanic or newscatcher"),
+    date_from: Annotated[
+        date | None, Query(description="first UTC collection day, inclusive")
+    ] = None,
+    date_to: Annotated[date | None, Query(description="last UTC collection day, inclusive")] = None,
+    skip: int = Query(0, ge=0),
+    limit: int = Query(50, ge=1, le=200),
+) -> NewsPage:
+    if date_from and date_to and date_from > date_to:
+        raise HTTPException(status_code=422, detail="date_from is after date_to")
+    rows, count = crud.list_news(
+        session,
+        currency=currency,
+        source=source,
+        date_from=date_from,
+        date_to=date_to,
+        skip=skip,
+        limit=limit,
+    )
+    data = [NewsItemPublic.model_validate(r) for r in rows]
+    return NewsPage(data=data, count=count, skip=skip, limit=limit)

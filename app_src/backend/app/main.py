@@ -1,0 +1,73 @@
+"""The FastAPI application: API router, CORS, rate limiting, Redis client lifecycle."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.routing import APIRoute
+
+from app.api.main import api_router
+from app.core.config import settings
+from app.core.redis import close_redis, get_redis
+from app.ratelimit import RateLimitMiddleware
+
+log = logging.getLogger("app")
+DOC_PATHS = ("/docs", "/redoc", "/openapi.json")
+
+
+def custom_generate_unique_id(route: APIRoute) -> str:
+    return f"{route.tags[0]}-{route.name}" if route.tags else route.name
+
+
+def is_exempt(path: str) -> bool:
+    """Health, readiness and docs are never rate limited."""
+    if path.startswith(DOC_PATHS):
+        return True
+    utils = f"{settings.API_V1_STR}/utils/"
+    return path in (f"{utils}health-check/", f"{utils}health-check", f"{utils}ready")
+
+
+@asynccontextmanager
+async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+    for name in ("CRYPTOPANIC_API_KEY", "NEWSCATCHER_API_KEY", "NANSEN_API_KEY"):
+        if settings.api_key(name) is None:
+            log.warning("%s is not set: its collector is disabled", name)
+    yield
+    await close_redis()
+
+
+def create_app() -> FastAPI:
+    app = FastAPI(
+        title=settings.PROJECT_NAME,
+        openapi_url="/openapi.json",
+        generate_unique_id_function=custom_generate_unique_id,
+        lifespan=lifespan,
+    )
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_credentials=True,
+            allow_methods=["*"],
+            allow_headers=["*"],
+            expose_headers=["X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset"],
+        )
+    if settings.RATE_LIMIT_ENABLED:
+        app.add_middleware(
+            RateLimitMiddleware,
+            redis=get_redis,
+            per_minute=settings.RATE_LIMIT_PER_MINUTE,
+            per_hour=settings.RATE_LIMIT_PER_HOUR,
+            admin_multiplier=settings.RATE_LIMIT_ADMIN_MULTIPLIER,
+            fail_open=settings.RATE_LIMIT_FAIL_OPEN,
+            exempt=is_exempt,
+        )
+    app.include_router(api_router, prefix=settings.API_V1_STR)
+    return app
+
+
+app = create_app()
