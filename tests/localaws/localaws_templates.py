@@ -36,6 +36,29 @@ NETWORK: dict[str, Any] = {
             "Type": "AWS::EC2::SecurityGroup",
             "Properties": {"GroupDescription": "test", "VpcId": _ref("Vpc")},
         },
+        "SgIngress": {
+            "Type": "AWS::EC2::SecurityGroupIngress",
+            "Properties": {
+                "GroupId": _att("Sg", "GroupId"),
+                "IpProtocol": "tcp",
+                "FromPort": 8000,
+                "ToPort": 8000,
+                "SourceSecurityGroupId": _att("Sg", "GroupId"),
+            },
+        },
+        "RouteTable": {"Type": "AWS::EC2::RouteTable", "Properties": {"VpcId": _ref("Vpc")}},
+        "RouteTableAssociation": {
+            "Type": "AWS::EC2::SubnetRouteTableAssociation",
+            "Properties": {"RouteTableId": _ref("RouteTable"), "SubnetId": _ref("SubnetA")},
+        },
+        "RestrictDefaultSg": {
+            "Type": "Custom::VpcRestrictDefaultSG",
+            "Properties": {
+                "ServiceToken": "arn:aws:lambda:ap-southeast-2:123456789012:function:unused",
+                "DefaultSecurityGroupId": _att("Vpc", "DefaultSecurityGroup"),
+                "Account": _ref("AWS::AccountId"),
+            },
+        },
         "SgEgress": {
             "Type": "AWS::EC2::SecurityGroupEgress",
             "Properties": {
@@ -48,6 +71,7 @@ NETWORK: dict[str, Any] = {
             },
         },
     },
+    "Outputs": {"SubnetA": {"Value": _ref("SubnetA")}},
 }
 
 DATA: dict[str, Any] = {
@@ -240,7 +264,35 @@ SERVICE: dict[str, Any] = {
 
 MONITORING: dict[str, Any] = {
     "Resources": {
-        "Topic": {"Type": "AWS::SNS::Topic", "Properties": {"TopicName": "test-alarms"}},
+        "TopicKey": {
+            "Type": "AWS::KMS::Key",
+            "Properties": {
+                "KeyPolicy": {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Principal": {"AWS": "arn:aws:iam::123456789012:root"},
+                            "Action": "kms:*",
+                            "Resource": "*",
+                        }
+                    ],
+                },
+                "EnableKeyRotation": True,
+                "Tags": [{"Key": "project", "Value": "test"}],
+            },
+        },
+        "TopicKeyAlias": {
+            "Type": "AWS::KMS::Alias",
+            "Properties": {
+                "AliasName": "alias/test-alarms",
+                "TargetKeyId": _att("TopicKey", "Arn"),
+            },
+        },
+        "Topic": {
+            "Type": "AWS::SNS::Topic",
+            "Properties": {"TopicName": "test-alarms", "KmsMasterKeyId": _ref("TopicKey")},
+        },
         "TopicPolicy": {
             "Type": "AWS::SNS::TopicPolicy",
             "Properties": {

@@ -126,6 +126,37 @@ def test_stack_resources_carry_physical_ids(aws: boto3.Session, deployed: dict[s
     resources = aws.client("cloudformation").describe_stack_resources(StackName="adapter-test")
     by_type = {r["ResourceType"]: r for r in resources["StackResources"]}
     for cfn_type in adapter.handled_types():
-        if cfn_type in ("AWS::SecretsManager::SecretTargetAttachment",):
-            continue
         assert by_type[cfn_type]["PhysicalResourceId"], cfn_type
+
+
+def test_ingress_rule_route_association_and_default_group(
+    aws: boto3.Session, deployed: dict[str, str]
+) -> None:
+    ec2 = aws.client("ec2")
+    [group] = ec2.describe_security_groups(Filters=[{"Name": "description", "Values": ["test"]}])[
+        "SecurityGroups"
+    ]
+    ingress = [r for r in group["IpPermissions"] if r.get("FromPort") == 8000]
+    assert ingress[0]["UserIdGroupPairs"][0]["GroupId"] == group["GroupId"]
+    tables = ec2.describe_route_tables(
+        Filters=[{"Name": "association.subnet-id", "Values": [deployed["SubnetA"]]}]
+    )["RouteTables"]
+    assert len(tables) == 1
+    [default] = ec2.describe_security_groups(
+        Filters=[
+            {"Name": "vpc-id", "Values": [group["VpcId"]]},
+            {"Name": "group-name", "Values": ["default"]},
+        ]
+    )["SecurityGroups"]
+    assert default["IpPermissions"] == [] and default["IpPermissionsEgress"] == []
+
+
+def test_kms_key_keeps_tags_and_alias(aws: boto3.Session, deployed: dict[str, str]) -> None:
+    kms = aws.client("kms")
+    [alias] = [a for a in kms.list_aliases()["Aliases"] if a["AliasName"] == "alias/test-alarms"]
+    tags = kms.list_resource_tags(KeyId=alias["TargetKeyId"])["Tags"]
+    assert tags == [{"TagKey": "project", "TagValue": "test"}]
+    policy = json.loads(
+        kms.get_key_policy(KeyId=alias["TargetKeyId"], PolicyName="default")["Policy"]
+    )
+    assert policy["Statement"][0]["Action"] == "kms:*"
