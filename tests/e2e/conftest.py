@@ -1,0 +1,81 @@
+"""Session fixtures: the `local` cloud assembly synthesized once, deployed into an in-process
+local AWS (moto + the localaws adapter)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import boto3
+import pytest
+
+from localaws import runner
+from localaws.cfn_deploy import deploy_assembly
+from localaws.server import threaded_server
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+LOCAL_ENV = "local"
+LOCAL_REGION = "ap-southeast-2"
+
+
+@dataclass(frozen=True)
+class LocalDeployment:
+    """The deployed `local` environment: a session against it, outputs and how long it took."""
+
+    session: boto3.Session
+    endpoint: str
+    outputs: dict[str, dict[str, str]]
+    seconds: float
+
+
+@pytest.fixture(scope="session")
+def local_assembly(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """`npx cdk synth -c env=local` once per session (validation off: it has its own tests)."""
+    out = tmp_path_factory.mktemp("cdk-local")
+    env = {
+        **os.environ,
+        "CDK_VALIDATION": "false",
+        "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "1",
+    }
+    result = subprocess.run(
+        ["npx", "cdk", "synth", "-c", f"env={LOCAL_ENV}", "-o", str(out), "--quiet"],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    return out
+
+
+@pytest.fixture(scope="session")
+def local_deployment(local_assembly: Path) -> Iterator[LocalDeployment]:
+    """The `local` templates deployed into an in-process local AWS server."""
+    server = threaded_server(port=0)
+    _host, port = server.get_host_and_port()  # type: ignore[attr-defined]
+    endpoint = runner.endpoint_url(port)
+    saved = {
+        k: os.environ.get(k)
+        for k in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_ENDPOINT_URL")
+    }
+    os.environ.update(
+        AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing", AWS_ENDPOINT_URL=endpoint
+    )
+    try:
+        session = boto3.Session(region_name=LOCAL_REGION)
+        started = time.monotonic()
+        outputs = deploy_assembly(session, local_assembly)
+        yield LocalDeployment(session, endpoint, outputs, time.monotonic() - started)
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        server.stop()  # type: ignore[attr-defined]

@@ -1,0 +1,73 @@
+"""The synthesized `local` templates deploy into the local AWS and every resource really exists."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from localaws.verify import verify
+from stacks import names
+from stacks.alarm_catalog import ALARMS
+
+LOCAL_ENV = "local"
+
+DEPLOY_BUDGET_S = 30.0
+
+
+def test_every_stack_deploys_within_budget(local_deployment: Any) -> None:
+    expected = {names.stack_name(LOCAL_ENV, part) for part in names.STACK_PARTS}
+    assert set(local_deployment.outputs) == expected
+    assert local_deployment.seconds < DEPLOY_BUDGET_S
+
+
+def test_every_resource_of_every_stack_exists(local_deployment: Any) -> None:
+    reports = verify(local_deployment.session, list(local_deployment.outputs))
+    assert sum(len(r.checked) for r in reports) > 50
+
+
+def test_stack_outputs_honour_the_ops_contract(local_deployment: Any) -> None:
+    for part, keys in names.OUTPUTS_BY_STACK.items():
+        outputs = local_deployment.outputs[names.stack_name(LOCAL_ENV, part)]
+        for key in keys:
+            assert outputs.get(key), f"{part} lacks output {key}"
+
+
+def test_outputs_name_real_resources(local_deployment: Any) -> None:
+    session = local_deployment.session
+    data = local_deployment.outputs[names.stack_name(LOCAL_ENV, names.DATA)]
+    service = local_deployment.outputs[names.stack_name(LOCAL_ENV, names.SERVICE)]
+    monitoring = local_deployment.outputs[names.stack_name(LOCAL_ENV, names.MONITORING)]
+    rds = session.client("rds").describe_db_instances(
+        DBInstanceIdentifier=data[names.Outputs.DATABASE_INSTANCE_ID]
+    )
+    assert rds["DBInstances"][0]["DBInstanceStatus"] == "available"
+    secrets = session.client("secretsmanager")
+    database_secret = json.loads(
+        secrets.get_secret_value(SecretId=data[names.Outputs.DATABASE_SECRET_ARN])["SecretString"]
+    )
+    assert database_secret["host"] == rds["DBInstances"][0]["Endpoint"]["Address"]
+    app_secret = json.loads(
+        secrets.get_secret_value(SecretId=data[names.Outputs.APP_SECRET_ARN])["SecretString"]
+    )
+    assert set(names.APP_SECRET_KEYS) <= set(app_secret)
+    cache = session.client("elasticache").describe_replication_groups(
+        ReplicationGroupId=data[names.Outputs.CACHE_REPLICATION_GROUP_ID]
+    )
+    assert cache["ReplicationGroups"][0]["Status"] == "available"
+    ecs = session.client("ecs")
+    described = ecs.describe_services(
+        cluster=service[names.Outputs.CLUSTER_NAME],
+        services=[
+            service[names.Outputs.BACKEND_SERVICE_NAME],
+            service[names.Outputs.FRONTEND_SERVICE_NAME],
+        ],
+    )
+    assert [s["status"] for s in described["services"]] == ["ACTIVE", "ACTIVE"]
+    alarms = session.client("cloudwatch").describe_alarms(
+        AlarmNamePrefix=names.resource_name(LOCAL_ENV, "")
+    )["MetricAlarms"]
+    catalog_names = {names.alarm_name(LOCAL_ENV, alarm.id) for alarm in ALARMS}
+    assert catalog_names <= {a["AlarmName"] for a in alarms}
+    for alarm in alarms:
+        if alarm["AlarmName"] in catalog_names:
+            assert alarm["AlarmActions"] == [monitoring[names.Outputs.ALARM_TOPIC_ARN]]
