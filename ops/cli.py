@@ -26,6 +26,13 @@ from ops.errors import OpsError, describe_aws_error, is_aws_error
 
 COMMANDS: dict[str, str] = {
     # "name": "ops.commands.<concern>:<click command or group>",
+    "status": "ops.commands.status:status",
+    "scale": "ops.commands.scale:scale",
+    "rds": "ops.commands.rds:rds",
+    "alarms": "ops.commands.alarms:alarms",
+    "secrets": "ops.commands.secrets:secrets",
+    "migrate": "ops.commands.migrate:migrate",
+    "smoke": "ops.commands.smoke:smoke",
     "cost": "ops.commands.cost:cost",
     "park": "ops.commands.park:park",
     "unpark": "ops.commands.park:unpark",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import click
 
 from ops.envs import is_production
@@ -10,7 +12,7 @@ from ops.errors import OpsError
 
 def interactive() -> bool:
     """True when a person can answer a prompt (stdin is a terminal)."""
-    return click.get_text_stream("stdin").isatty()
+    return sys.stdin.isatty()
 
 
 def confirm(*, env: str, action: str, yes: bool) -> None:

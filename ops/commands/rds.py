@@ -1,0 +1,74 @@
+"""`ops rds stop | start | status`."""
+
+from __future__ import annotations
+
+import click
+
+from ops.confirm import confirm
+from ops.context import OpsContext
+from ops.options import mutating_options, reading_options
+from ops.output import emit, warn
+
+
+@click.group()
+def rds() -> None:
+    """The environment's PostgreSQL instance."""
+
+
+def _instance(obj: OpsContext, env: str) -> str:
+    from stacks.names import Outputs
+
+    return obj.outputs(env).value(Outputs.DATABASE_INSTANCE_ID)
+
+
+@rds.command("status")
+@reading_options
+@click.pass_obj
+def rds_status(obj: OpsContext, env: str, as_json: bool) -> None:
+    """State, and how long it has been stopped (RDS restarts it after 7 days)."""
+    from ops import rds as logic
+
+    result = logic.status(obj.aws(env), _instance(obj, env))
+
+    def text(r: logic.RdsStatus) -> str:
+        line = f"{r.instance_id}: {r.status}"
+        if r.stopped_days is not None:
+            line += (
+                f", stopped {r.stopped_days} days (auto-start {r.auto_start_at:%Y-%m-%d %H:%M} UTC)"
+            )
+        return line
+
+    emit(result, as_json=as_json, text=text)
+    if result.warning:
+        warn(result.warning)
+
+
+def _change(obj: OpsContext, env: str, verb: str, **flags: bool) -> None:
+    from ops import rds as logic
+
+    instance = _instance(obj, env)
+    if not flags["dry_run"]:
+        confirm(env=env, action=f"{verb} database {instance}", yes=flags["yes"])
+    run = logic.stop if verb == "stop" else logic.start
+    outcome = run(obj.aws(env), instance, dry_run=flags["dry_run"], wait=flags["wait"])
+    emit(
+        {"instance": instance, "action": verb, "result": outcome, "dry_run": flags["dry_run"]},
+        as_json=flags["as_json"],
+        text=lambda r: f"{r['instance']}: {r['result']}",
+    )
+
+
+@rds.command("stop")
+@mutating_options
+@click.pass_obj
+def rds_stop(obj: OpsContext, env: str, **flags: bool) -> None:
+    """Stop the instance (refuses read replicas and their sources; stopped already = success)."""
+    _change(obj, env, "stop", **flags)
+
+
+@rds.command("start")
+@mutating_options
+@click.pass_obj
+def rds_start(obj: OpsContext, env: str, **flags: bool) -> None:
+    """Start the instance and wait until it is available."""
+    _change(obj, env, "start", **flags)

@@ -1,0 +1,68 @@
+"""`ops secrets check | set KEY`."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from ops.confirm import confirm
+from ops.context import OpsContext
+from ops.errors import OpsError
+from ops.options import dry_run_option, env_option, json_option, reading_options, yes_option
+from ops.output import emit, table
+
+
+@click.group()
+def secrets() -> None:
+    """The secrets the services inject (values are never printed)."""
+
+
+@secrets.command("check")
+@reading_options
+@click.pass_obj
+def secrets_check(obj: OpsContext, env: str, as_json: bool) -> None:
+    """Every secret the task definitions use has AWSCURRENT, its keys, and no placeholder."""
+    from ops import secrets as logic
+
+    results = logic.check(obj.aws(env), obj.outputs(env))
+    emit(
+        results,
+        as_json=as_json,
+        text=lambda rs: table(
+            [(r["secret"], "ok" if r["ok"] else "; ".join(r["problems"])) for r in rs],
+            ("secret", "result"),
+        ),
+    )
+    bad = [r["secret"] for r in results if not r["ok"]]
+    if bad:
+        raise OpsError(f"secret check failed for: {', '.join(bad)}")
+
+
+def _read_value() -> str:
+    stdin = sys.stdin
+    if not stdin.isatty():
+        return stdin.read().rstrip("\r\n")
+    return str(click.prompt("Value", hide_input=True, confirmation_prompt=True))
+
+
+@secrets.command("set")
+@click.argument("key")
+@env_option
+@json_option
+@dry_run_option
+@yes_option
+@click.pass_obj
+def secrets_set(
+    obj: OpsContext, key: str, env: str, as_json: bool, dry_run: bool, yes: bool
+) -> None:
+    """Set KEY of the app secret from stdin or a hidden prompt (never from the command line)."""
+    from ops import secrets as logic
+
+    value = _read_value()
+    if not dry_run:
+        confirm(env=env, action=f"replace secret key {key}", yes=yes)
+    version = logic.set_key(obj.aws(env), obj.outputs(env), key, value, dry_run=dry_run)
+    result = {"key": key, "version": version, "dry_run": dry_run}
+    emit(result, as_json=as_json, text=lambda r: f"{key} set (version {version}); restart the "
+         "services for running tasks to read it")  # fmt: skip

@@ -1,0 +1,32 @@
+"""`ops smoke`."""
+
+from __future__ import annotations
+
+import click
+
+from ops.context import OpsContext
+from ops.errors import OpsError
+from ops.options import reading_options
+from ops.output import emit, table
+
+
+@click.command()
+@reading_options
+@click.option("--timeout", default=10.0, show_default=True, help="Seconds per request.")
+@click.pass_obj
+def smoke(obj: OpsContext, env: str, as_json: bool, timeout: float) -> None:
+    """GET the backend and frontend health paths through the load balancer."""
+    from ops import smoke as logic
+
+    results = logic.run(obj.outputs(env), timeout=timeout)
+    emit(
+        results,
+        as_json=as_json,
+        text=lambda rs: table(
+            [(r["service"], r["url"], r["status"] or r["error"], f"{r['ms']} ms") for r in rs],
+            ("service", "url", "status", "time"),
+        ),
+    )
+    failed = [r["service"] for r in results if not r["ok"]]
+    if failed:
+        raise OpsError(f"smoke test failed for: {', '.join(failed)}")

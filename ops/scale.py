@@ -1,0 +1,264 @@
+"""`ops scale`: an environment to zero and back, or one service to N tasks (DESIGN.md section 5)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from ops import alarms, rds, scale_state, services
+from ops.aws import Aws
+from ops.errors import OpsError, describe_aws_error
+from ops.outputs import StackOutputs
+from ops.report import Report
+from ops.waiting import POLL_SECONDS
+from stacks import names
+
+NO_SUSPENSION = {key: False for key in services.SUSPEND_ALL}
+
+
+def _try(report: Report, resource: str, action: str, work: Callable[[], str | None]) -> bool:
+    """Run one step; record success or the failure (an AWS or ops error) and carry on."""
+    try:
+        detail = work() or ""
+    except OpsError as exc:
+        report.fail(resource, action, exc.message)
+        return False
+    except Exception as exc:
+        if type(exc).__module__.startswith("botocore"):
+            report.fail(resource, action, describe_aws_error(exc))
+            return False
+        raise
+    report.add(resource, action, detail=detail)
+    return True
+
+
+def capture(aws: Aws, outputs: StackOutputs, env: str) -> dict[str, Any]:
+    """The current state that `restore` needs: counts, bounds, alarm actions, database state."""
+    cluster = outputs.value(names.Outputs.CLUSTER_NAME)
+    by_role = outputs.service_names()
+    described = services.describe(aws, cluster, list(by_role.values()))
+    targets = services.scalable_targets(aws, cluster, list(by_role.values()))
+    saved_services = {}
+    for role, name in by_role.items():
+        target = targets.get(name)
+        saved_services[role] = {
+            "name": name,
+            "desired": described[name]["desiredCount"],
+            "min": target["MinCapacity"] if target else None,
+            "max": target["MaxCapacity"] if target else None,
+            "suspended": target.get("SuspendedState", NO_SUSPENSION) if target else None,
+        }
+    alarm_rows = alarms.describe(aws, env)
+    instance_id = outputs.value(names.Outputs.DATABASE_INSTANCE_ID)
+    return {
+        "version": scale_state.STATE_VERSION,
+        "env": env,
+        "saved_at": scale_state.now_iso(),
+        "saved_by": scale_state.holder(),
+        "cluster": cluster,
+        "services": saved_services,
+        "alarms": {row["name"]: row["actions_enabled"] for row in alarm_rows if row["exists"]},
+        "rds": {"id": instance_id, "status": rds.describe(aws, instance_id)["DBInstanceStatus"]},
+    }
+
+
+def _zero_steps(aws: Aws, state: dict[str, Any], report: Report, *, dry_run: bool) -> None:
+    cluster = state["cluster"]
+    enabled = sorted(name for name, on in state["alarms"].items() if on)
+    verb = "would " if dry_run else ""
+    _try(
+        report,
+        f"alarms ({len(enabled)} with actions)",
+        f"{verb}disable actions",
+        lambda: None if dry_run else alarms.apply_actions(aws, enabled, enabled=False),
+    )
+    for role, saved in state["services"].items():
+        name = saved["name"]
+
+        def zero(name: str = name, saved: dict[str, Any] = saved) -> str:
+            if dry_run:
+                return f"desired {saved['desired']} -> 0"
+            if saved["min"] is not None:
+                services.set_bounds(
+                    aws, cluster, name, low=0, high=0, suspended=services.SUSPEND_ALL
+                )
+            services.set_desired(aws, cluster, name, 0)
+            return "min=max=0, scaling suspended, desired 0"
+
+        _try(report, f"service {role} ({name})", f"{verb}scale to 0", zero)
+
+
+def to_zero(
+    aws: Aws,
+    outputs: StackOutputs,
+    env: str,
+    *,
+    dry_run: bool = False,
+    wait: bool = True,
+    poll_seconds: float = POLL_SECONDS,
+) -> Report:
+    """Save the state, mute alarms, pin autoscaling to 0/0 suspended, desired 0, stop RDS."""
+    report = Report(operation="scale to 0", env=env, dry_run=dry_run)
+    if dry_run:
+        state = scale_state.load(aws, env)
+        if state is None or state.get("restored_at"):
+            state = capture(aws, outputs, env)
+        _zero_steps(aws, state, report, dry_run=True)
+        instance = state["rds"]["id"]
+        _try(report, f"rds {instance}", "stop", lambda: rds.stop(aws, instance, dry_run=True))
+        return report
+    with scale_state.ScaleLock(aws, env):
+        state = scale_state.load(aws, env)
+        if state is None or state.get("restored_at"):
+            state = capture(aws, outputs, env)
+            scale_state.save(aws, env, state, overwrite=True)
+            report.add(names.scale_state_parameter(env), "save state", detail=state["saved_at"])
+        else:
+            report.add(
+                names.scale_state_parameter(env), "keep saved state", detail=state["saved_at"]
+            )
+        _zero_steps(aws, state, report, dry_run=False)
+        cluster, service_names = state["cluster"], [s["name"] for s in state["services"].values()]
+        if wait and report.ok:
+            _try(
+                report,
+                "services",
+                "wait drained",
+                lambda: services.wait_steady(
+                    aws, cluster, service_names, poll_seconds=poll_seconds
+                ),
+            )
+        instance = state["rds"]["id"]
+        _try(
+            report,
+            f"rds {instance}",
+            "stop",
+            lambda: rds.stop(aws, instance, wait=wait, poll_seconds=poll_seconds),
+        )
+    return report
+
+
+def restore(
+    aws: Aws,
+    env: str,
+    *,
+    dry_run: bool = False,
+    wait: bool = True,
+    poll_seconds: float = POLL_SECONDS,
+) -> Report:
+    """Reverse `to_zero` in order: RDS, bounds + suspension, desired counts, steady, alarms."""
+    report = Report(operation="scale restore", env=env, dry_run=dry_run)
+    parameter = names.scale_state_parameter(env)
+    state = scale_state.load(aws, env)
+    if state is None:
+        raise OpsError(
+            f"no saved scale state at {parameter}: nothing to restore (was the environment "
+            f"scaled to 0 with `ops scale --to 0`?); nothing changed"
+        )
+    if state.get("restored_at"):
+        report.add(parameter, "already restored", detail=state["restored_at"])
+        return report
+    if dry_run:
+        _restore_steps(aws, state, report, dry_run=True, wait=False, poll_seconds=poll_seconds)
+        return report
+    with scale_state.ScaleLock(aws, env):
+        _restore_steps(aws, state, report, dry_run=False, wait=wait, poll_seconds=poll_seconds)
+        if report.ok:
+            state["restored_at"] = scale_state.now_iso()
+            scale_state.save(aws, env, state, overwrite=True)
+            report.add(parameter, "mark restored", detail=state["restored_at"])
+    return report
+
+
+def _restore_steps(
+    aws: Aws,
+    state: dict[str, Any],
+    report: Report,
+    *,
+    dry_run: bool,
+    wait: bool,
+    poll_seconds: float,
+) -> None:
+    verb = "would " if dry_run else ""
+    instance = state["rds"]["id"]
+    if state["rds"]["status"] == "available":
+        _try(
+            report,
+            f"rds {instance}",
+            f"{verb}start",
+            lambda: rds.start(aws, instance, dry_run=dry_run, wait=wait, poll_seconds=poll_seconds),
+        )
+    cluster = state["cluster"]
+    for role, saved in state["services"].items():
+        name = saved["name"]
+
+        def bring_back(saved: dict[str, Any] = saved, name: str = name) -> str:
+            detail = f"desired {saved['desired']}"
+            if saved["min"] is not None:
+                detail = f"min {saved['min']}, max {saved['max']}, {detail}"
+            if dry_run:
+                return detail
+            if saved["min"] is not None:
+                services.set_bounds(
+                    aws,
+                    cluster,
+                    name,
+                    low=saved["min"],
+                    high=saved["max"],
+                    suspended=saved["suspended"],
+                )
+            services.set_desired(aws, cluster, name, saved["desired"])
+            return detail
+
+        _try(report, f"service {role} ({name})", f"{verb}restore", bring_back)
+    if wait and not dry_run and report.ok:
+        names_ = [s["name"] for s in state["services"].values()]
+        _try(
+            report,
+            "services",
+            "wait steady",
+            lambda: services.wait_steady(aws, cluster, names_, poll_seconds=poll_seconds),
+        )
+    enabled = sorted(name for name, on in state["alarms"].items() if on)
+    _try(
+        report,
+        f"alarms ({len(enabled)} had actions)",
+        f"{verb}enable actions",
+        lambda: None if dry_run else alarms.apply_actions(aws, enabled, enabled=True),
+    )
+
+
+def to_count(
+    aws: Aws,
+    outputs: StackOutputs,
+    env: str,
+    count: int,
+    *,
+    roles: tuple[str, ...],
+    dry_run: bool = False,
+) -> Report:
+    """Set the desired count of the given services, within their autoscaling bounds."""
+    state = scale_state.load(aws, env)
+    if state is not None and not state.get("restored_at"):
+        raise OpsError(f"{env} is scaled to zero: run `ops scale --to restore` first")
+    report = Report(operation=f"scale to {count}", env=env, dry_run=dry_run)
+    cluster = outputs.value(names.Outputs.CLUSTER_NAME)
+    by_role = outputs.service_names()
+    chosen = {role: by_role[role] for role in roles}
+    targets = services.scalable_targets(aws, cluster, list(chosen.values()))
+    services.describe(aws, cluster, list(chosen.values()))
+    for role, name in chosen.items():
+
+        def apply(name: str = name) -> str:
+            target = targets.get(name)
+            if target and not target["MinCapacity"] <= count <= target["MaxCapacity"]:
+                raise OpsError(
+                    f"{count} is outside its autoscaling bounds "
+                    f"{target['MinCapacity']}..{target['MaxCapacity']}"
+                )
+            if not dry_run:
+                services.set_desired(aws, cluster, name, count)
+            return f"desired {count}"
+
+        _try(report, f"service {role} ({name})", ("would set" if dry_run else "set"), apply)
+    return report

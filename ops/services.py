@@ -1,0 +1,84 @@
+"""ECS services and their Application Auto Scaling targets."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ops.aws import Aws
+from ops.errors import OpsError
+from ops.output import progress
+from ops.waiting import POLL_SECONDS, poll
+
+DIMENSION = "ecs:service:DesiredCount"
+SUSPEND_ALL = {
+    "DynamicScalingInSuspended": True,
+    "DynamicScalingOutSuspended": True,
+    "ScheduledScalingSuspended": True,
+}
+
+
+def resource_id(cluster: str, service: str) -> str:
+    """Application Auto Scaling's id of an ECS service."""
+    return f"service/{cluster}/{service}"
+
+
+def describe(aws: Aws, cluster: str, services: list[str]) -> dict[str, dict[str, Any]]:
+    """Each service's description by name; a missing or inactive service is a clear error."""
+    response = aws.client("ecs").describe_services(cluster=cluster, services=services)
+    found = {s["serviceName"]: s for s in response["services"] if s.get("status") == "ACTIVE"}
+    missing = [name for name in services if name not in found]
+    if missing:
+        raise OpsError(f"ECS service(s) not found in cluster {cluster}: {', '.join(missing)}")
+    return found
+
+
+def scalable_targets(aws: Aws, cluster: str, services: list[str]) -> dict[str, dict[str, Any]]:
+    """Each service's scalable target (min, max, suspended state) by service name, if registered."""
+    ids = [resource_id(cluster, s) for s in services]
+    response = aws.client("application-autoscaling").describe_scalable_targets(
+        ServiceNamespace="ecs", ResourceIds=ids, ScalableDimension=DIMENSION
+    )
+    by_id = {t["ResourceId"]: t for t in response["ScalableTargets"]}
+    return {s: by_id[resource_id(cluster, s)] for s in services if resource_id(cluster, s) in by_id}
+
+
+def set_bounds(
+    aws: Aws, cluster: str, service: str, *, low: int, high: int, suspended: dict[str, bool]
+) -> None:
+    """Set the scalable target's min/max and its suspended state."""
+    aws.client("application-autoscaling").register_scalable_target(
+        ServiceNamespace="ecs",
+        ResourceId=resource_id(cluster, service),
+        ScalableDimension=DIMENSION,
+        MinCapacity=low,
+        MaxCapacity=high,
+        SuspendedState=suspended,
+    )
+
+
+def set_desired(aws: Aws, cluster: str, service: str, count: int) -> None:
+    """Set the service's desired count."""
+    aws.client("ecs").update_service(cluster=cluster, service=service, desiredCount=count)
+
+
+def wait_steady(
+    aws: Aws, cluster: str, services: list[str], *, poll_seconds: float = POLL_SECONDS
+) -> None:
+    """Poll until every service runs its desired count on one deployment; print new ECS events."""
+    seen: set[str] = set()
+
+    def check() -> tuple[bool, str]:
+        found = describe(aws, cluster, services)
+        for service in found.values():
+            for event in reversed(service.get("events", [])[:5]):
+                if event["id"] not in seen:
+                    seen.add(event["id"])
+                    progress(f"  [{service['serviceName']}] {event['message']}")
+        pending = [
+            f"{s['serviceName']} {s['runningCount']}/{s['desiredCount']}"
+            for s in found.values()
+            if s["runningCount"] != s["desiredCount"] or len(s.get("deployments", [])) > 1
+        ]
+        return not pending, ("steady" if not pending else "waiting: " + ", ".join(pending))
+
+    poll(check, what="ECS services", poll_seconds=poll_seconds)

@@ -1,0 +1,43 @@
+"""`ops smoke`: HTTP checks of the backend and frontend health paths through the load balancer."""
+
+from __future__ import annotations
+
+import time
+import urllib.error
+import urllib.request
+from typing import Any
+
+from ops.outputs import StackOutputs
+from stacks import names
+
+TIMEOUT_SECONDS = 10.0
+CHECKS = {names.BACKEND: names.BACKEND_HEALTH_PATH, names.FRONTEND: names.FRONTEND_HEALTH_PATH}
+
+
+def base_url(outputs: StackOutputs, scheme: str = "http") -> str:
+    """The ALB's URL from the Service stack (HTTP redirects to HTTPS when a certificate is set)."""
+    return f"{scheme}://{outputs.value(names.Outputs.LOAD_BALANCER_DNS_NAME)}"
+
+
+def check_url(url: str, *, timeout: float = TIMEOUT_SECONDS) -> dict[str, Any]:
+    """GET `url` (following redirects): ok when the final status is 200."""
+    started = time.monotonic()
+    request = urllib.request.Request(url, headers={"User-Agent": "ohmycoins-ops-smoke"})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
+            status, error = response.status, ""
+    except urllib.error.HTTPError as exc:
+        status, error = exc.code, str(exc.reason)
+    except (urllib.error.URLError, OSError) as exc:
+        status, error = None, str(getattr(exc, "reason", exc))
+    elapsed = round((time.monotonic() - started) * 1000)
+    return {"url": url, "status": status, "ok": status == 200, "ms": elapsed, "error": error}
+
+
+def run(outputs: StackOutputs, *, timeout: float = TIMEOUT_SECONDS) -> list[dict[str, Any]]:
+    """One result per service health path."""
+    base = base_url(outputs)
+    return [
+        {"service": service, **check_url(base + path, timeout=timeout)}
+        for service, path in CHECKS.items()
+    ]

@@ -1,0 +1,144 @@
+"""`ops status`: services, autoscaling, database, cache, targets and alarms, read concurrently."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from ops import alarms, rds, scale_state, services
+from ops.aws import Aws
+from ops.errors import OpsError, describe_aws_error, is_aws_error
+from ops.outputs import StackOutputs
+from stacks import names
+
+CLIENTS = ("ecs", "application-autoscaling", "rds", "elasticache", "elbv2", "cloudwatch", "ssm")
+
+
+def _services(aws: Aws, outputs: StackOutputs) -> dict[str, Any]:
+    cluster = outputs.value(names.Outputs.CLUSTER_NAME)
+    by_role = outputs.service_names()
+    described = services.describe(aws, cluster, list(by_role.values()))
+    targets = services.scalable_targets(aws, cluster, list(by_role.values()))
+    result = {}
+    for role, name in by_role.items():
+        service, target = described[name], targets.get(name)
+        suspended = (target or {}).get("SuspendedState", {})
+        result[role] = {
+            "name": name,
+            "desired": service["desiredCount"],
+            "running": service["runningCount"],
+            "pending": service["pendingCount"],
+            "min": target["MinCapacity"] if target else None,
+            "max": target["MaxCapacity"] if target else None,
+            "scaling_suspended": any(suspended.values()),
+        }
+    return result
+
+
+def _redis(aws: Aws, outputs: StackOutputs) -> dict[str, Any]:
+    group_id = outputs.value(names.Outputs.CACHE_REPLICATION_GROUP_ID)
+    group = aws.client("elasticache").describe_replication_groups(ReplicationGroupId=group_id)
+    return {"id": group_id, "status": group["ReplicationGroups"][0]["Status"]}
+
+
+def _targets(aws: Aws, outputs: StackOutputs) -> dict[str, Any]:
+    keys = {
+        names.BACKEND: names.Outputs.BACKEND_TARGET_GROUP_ARN,
+        names.FRONTEND: names.Outputs.FRONTEND_TARGET_GROUP_ARN,
+    }
+    result = {}
+    for role, key in keys.items():
+        health = aws.client("elbv2").describe_target_health(TargetGroupArn=outputs.value(key))
+        states = Counter(d["TargetHealth"]["State"] for d in health["TargetHealthDescriptions"])
+        result[role] = dict(sorted(states.items()))
+    return result
+
+
+def _alarms(aws: Aws, env: str) -> dict[str, Any]:
+    rows = alarms.describe(aws, env)
+    return {
+        "by_state": dict(sorted(Counter(row["state"] for row in rows).items())),
+        "firing": [row["id"] for row in rows if row["state"] == "ALARM"],
+        "muted": [row["id"] for row in rows if row["exists"] and not row["actions_enabled"]],
+    }
+
+
+def _scaled(aws: Aws, env: str) -> dict[str, Any]:
+    state = scale_state.load(aws, env)
+    if state is None or state.get("restored_at"):
+        return {"scaled_to_zero": False}
+    return {"scaled_to_zero": True, "since": state["saved_at"], "by": state["saved_by"]}
+
+
+def collect(aws: Aws, outputs: StackOutputs, env: str) -> dict[str, Any]:
+    """Every section of the status; a section that fails carries an `error` instead."""
+    for client in CLIENTS:  # create clients up front: creation is not thread-safe, calls are
+        aws.client(client)
+    for part in (names.DATA, names.SERVICE):
+        outputs.of_stack(part)
+    instance_id = outputs.value(names.Outputs.DATABASE_INSTANCE_ID)
+    sections: dict[str, Callable[[], Any]] = {
+        "services": lambda: _services(aws, outputs),
+        "rds": lambda: rds.status(aws, instance_id).to_dict(),
+        "redis": lambda: _redis(aws, outputs),
+        "targets": lambda: _targets(aws, outputs),
+        "alarms": lambda: _alarms(aws, env),
+        "scale": lambda: _scaled(aws, env),
+    }
+    with ThreadPoolExecutor(max_workers=len(sections)) as pool:
+        futures = {key: pool.submit(fn) for key, fn in sections.items()}
+    result: dict[str, Any] = {"env": env}
+    for key, future in futures.items():
+        try:
+            result[key] = future.result()
+        except OpsError as exc:
+            result[key] = {"error": exc.message}
+        except Exception as exc:
+            if not is_aws_error(exc):
+                raise
+            result[key] = {"error": describe_aws_error(exc)}
+    return result
+
+
+def failed_sections(status: dict[str, Any]) -> list[str]:
+    """Sections that could not be read."""
+    return [k for k, v in status.items() if isinstance(v, dict) and "error" in v]
+
+
+def text(status: dict[str, Any]) -> str:
+    """The status for people."""
+    lines = [f"Environment {status['env']}"]
+    scale = status.get("scale", {})
+    if scale.get("scaled_to_zero"):
+        lines.append(f"  SCALED TO ZERO since {scale['since']} by {scale['by']}")
+    for role, s in status["services"].items() if "error" not in status["services"] else ():
+        bounds = f"min {s['min']} max {s['max']}" if s["min"] is not None else "no autoscaling"
+        paused = ", scaling suspended" if s["scaling_suspended"] else ""
+        lines.append(
+            f"  {role:<9} desired {s['desired']} running {s['running']} pending {s['pending']}"
+            f" ({bounds}{paused})"
+        )
+    rds_ = status["rds"]
+    if "error" not in rds_:
+        stopped = f", stopped {rds_['stopped_days']} days" if rds_.get("stopped_days") else ""
+        lines.append(f"  database  {rds_['status']}{stopped}")
+        if rds_.get("warning"):
+            lines.append(f"  WARNING: {rds_['warning']}")
+    if "error" not in status["redis"]:
+        lines.append(f"  redis     {status['redis']['status']}")
+    if "error" not in status["targets"]:
+        for role, states in status["targets"].items():
+            listed = ", ".join(f"{k} {v}" for k, v in states.items()) or "no targets"
+            lines.append(f"  targets   {role}: {listed}")
+    if "error" not in status["alarms"]:
+        a = status["alarms"]
+        lines.append("  alarms    " + ", ".join(f"{k} {v}" for k, v in a["by_state"].items()))
+        if a["firing"]:
+            lines.append(f"  FIRING: {', '.join(a['firing'])}")
+        if a["muted"]:
+            lines.append(f"  muted: {', '.join(a['muted'])}")
+    for key in failed_sections(status):
+        lines.append(f"  {key}: ERROR {status[key]['error']}")
+    return "\n".join(lines)

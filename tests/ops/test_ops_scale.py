@@ -1,0 +1,252 @@
+"""`ops scale`: to zero and back, idempotence, dry run, lock, bad state, partial failure."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+from conftest import MUTED_BEFORE, Deployed
+
+from ops import scale, scale_state
+from ops.cli import cli
+from ops.errors import OpsError
+from stacks import names
+
+
+def _services(d: Deployed) -> dict[str, dict]:
+    found = d.client("ecs").describe_services(
+        cluster=d.ids["cluster"], services=[d.ids["backend"], d.ids["frontend"]]
+    )
+    return {s["serviceName"]: s for s in found["services"]}
+
+
+def _targets(d: Deployed) -> dict[str, dict]:
+    found = d.client("application-autoscaling").describe_scalable_targets(ServiceNamespace="ecs")
+    return {t["ResourceId"].rsplit("/", 1)[-1]: t for t in found["ScalableTargets"]}
+
+
+def _actions(d: Deployed) -> dict[str, bool]:
+    found = d.client("cloudwatch").describe_alarms()["MetricAlarms"]
+    return {a["AlarmName"]: a["ActionsEnabled"] for a in found}
+
+
+def _db(d: Deployed) -> str:
+    found = d.client("rds").describe_db_instances(DBInstanceIdentifier=d.ids["db"])
+    return found["DBInstances"][0]["DBInstanceStatus"]
+
+
+def _zero(d: Deployed, aws=None):
+    aws = aws or d.aws()
+    return scale.to_zero(aws, d.outputs(aws), d.env, wait=True, poll_seconds=0)
+
+
+def test_to_zero_saves_state_and_zeroes_everything(deployed: Deployed) -> None:
+    before_actions = _actions(deployed)
+    report = _zero(deployed)
+    assert report.ok, report.text()
+    for service in _services(deployed).values():
+        assert service["desiredCount"] == 0
+    for target in _targets(deployed).values():
+        assert (target["MinCapacity"], target["MaxCapacity"]) == (0, 0)
+        assert all(target["SuspendedState"].values())
+    assert not any(_actions(deployed).values())
+    assert _db(deployed) == "stopped"
+    state = json.loads(
+        deployed.client("ssm").get_parameter(Name=names.scale_state_parameter("staging"))[
+            "Parameter"
+        ]["Value"]
+    )
+    assert state["services"]["backend"] == {
+        "name": deployed.ids["backend"],
+        "desired": 1,
+        "min": 1,
+        "max": 3,
+        "suspended": {
+            "DynamicScalingInSuspended": False,
+            "DynamicScalingOutSuspended": False,
+            "ScheduledScalingSuspended": False,
+        },
+    }
+    assert state["alarms"] == before_actions
+    assert state["rds"]["status"] == "available"
+    # the lock is released
+    params = deployed.client("ssm").describe_parameters()["Parameters"]
+    assert names.scale_lock_parameter("staging") not in {p["Name"] for p in params}
+
+
+def test_restore_brings_back_what_was_saved(deployed: Deployed) -> None:
+    before_actions, before_targets = _actions(deployed), _targets(deployed)
+    _zero(deployed)
+    report = scale.restore(deployed.aws(), deployed.env, wait=False, poll_seconds=0)
+    assert report.ok, report.text()
+    assert _db(deployed) == "available"
+    assert {n: s["desiredCount"] for n, s in _services(deployed).items()} == {
+        deployed.ids["backend"]: 1,
+        deployed.ids["frontend"]: 1,
+    }
+    after = _targets(deployed)
+    for name, target in before_targets.items():
+        assert after[name]["MinCapacity"] == target["MinCapacity"] == 1
+        assert after[name]["MaxCapacity"] == target["MaxCapacity"] == 3
+        assert not any(after[name]["SuspendedState"].values())
+    # actions come back exactly as they were: the one muted before stays muted
+    assert _actions(deployed) == before_actions
+    assert before_actions[names.alarm_name("staging", MUTED_BEFORE)] is False
+
+
+def test_both_directions_are_idempotent(deployed: Deployed) -> None:
+    _zero(deployed)
+    saved = deployed.client("ssm").get_parameter(Name=names.scale_state_parameter("staging"))
+    second = _zero(deployed)
+    assert second.ok, second.text()
+    again = deployed.client("ssm").get_parameter(Name=names.scale_state_parameter("staging"))
+    assert again["Parameter"]["Value"] == saved["Parameter"]["Value"]  # pre-scale values kept
+    assert any(s.action == "keep saved state" for s in second.steps)
+    assert any("already stopped" in s.detail for s in second.steps)
+    assert scale.restore(deployed.aws(), "staging", wait=False, poll_seconds=0).ok
+    deployed.calls.clear()
+    repeat = scale.restore(deployed.aws(), "staging", wait=False, poll_seconds=0)
+    assert repeat.ok and repeat.steps[0].action == "already restored"
+    assert deployed.mutating_calls() == []
+
+
+def test_dry_run_calls_no_mutating_api(deployed: Deployed) -> None:
+    report = scale.to_zero(deployed.aws(), deployed.outputs(), "staging", dry_run=True)
+    assert report.ok and report.dry_run
+    assert any(s.action.startswith("would") for s in report.steps)
+    assert "DescribeServices" in deployed.calls
+    assert deployed.mutating_calls() == []
+    assert _db(deployed) == "available"
+    _zero(deployed)
+    deployed.calls.clear()
+    restore = scale.restore(deployed.aws(), "staging", dry_run=True)
+    assert restore.ok
+    assert deployed.mutating_calls() == []
+    assert _db(deployed) == "stopped"
+
+
+def test_cli_dry_run_and_json(deployed: Deployed) -> None:
+    result = CliRunner().invoke(
+        cli,
+        ["scale", "--to", "0", "--env", "staging", "--dry-run", "--json"],
+        obj=deployed.context(),
+    )
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["dry_run"] is True and data["ok"] is True
+    assert deployed.mutating_calls() == []
+
+
+def test_cli_refuses_without_terminal_or_yes(deployed: Deployed) -> None:
+    result = CliRunner().invoke(
+        cli, ["scale", "--to", "0", "--env", "staging"], obj=deployed.context()
+    )
+    assert result.exit_code == 1
+    assert "--yes" in result.stderr
+    assert deployed.mutating_calls() == []
+
+
+def test_cli_round_trip(deployed: Deployed) -> None:
+    runner = CliRunner()
+    args = ["--env", "staging", "--yes", "--no-wait", "--json"]
+    down = runner.invoke(cli, ["scale", "--to", "0", *args], obj=deployed.context())
+    assert down.exit_code == 0, down.output
+    assert json.loads(down.stdout)["operation"] == "scale to 0"
+    up = runner.invoke(cli, ["scale", "--to", "restore", *args], obj=deployed.context())
+    assert up.exit_code == 0, up.output
+    assert _db(deployed) == "available"
+
+
+def test_lock_held_names_the_holder(deployed: Deployed) -> None:
+    lock = names.scale_lock_parameter("staging")
+    holder = {"holder": "alice@laptop pid 42", "since": "2026-01-01T00:00:00+00:00"}
+    deployed.client("ssm").put_parameter(Name=lock, Value=json.dumps(holder), Type="String")
+    with pytest.raises(OpsError, match="alice@laptop pid 42"):
+        _zero(deployed)
+    assert _db(deployed) == "available"
+    assert {s["desiredCount"] for s in _services(deployed).values()} == {1}
+    # the other run's lock is left alone
+    kept = deployed.client("ssm").get_parameter(Name=lock)["Parameter"]["Value"]
+    assert kept == json.dumps(holder)
+
+
+@pytest.mark.parametrize("value", ["{not json", '{"version": 1, "services": []}', '"x"'])
+def test_corrupt_state_refused_and_kept(deployed: Deployed, value: str) -> None:
+    parameter = names.scale_state_parameter("staging")
+    deployed.client("ssm").put_parameter(Name=parameter, Value=value, Type="String")
+    for action in (
+        lambda: scale.restore(deployed.aws(), "staging", poll_seconds=0),
+        lambda: _zero(deployed),
+    ):
+        with pytest.raises(OpsError, match="unreadable"):
+            action()
+    assert deployed.client("ssm").get_parameter(Name=parameter)["Parameter"]["Value"] == value
+    # restore refuses before taking the lock; to 0 takes the lock, reads, refuses, releases it
+    assert deployed.mutating_calls() == ["PutParameter", "DeleteParameter"]
+    assert _db(deployed) == "available"
+
+
+def test_missing_state_restore_refuses(deployed: Deployed) -> None:
+    result = CliRunner().invoke(
+        cli, ["scale", "--to", "restore", "--env", "staging", "--yes"], obj=deployed.context()
+    )
+    assert result.exit_code == 1
+    assert "no saved scale state" in result.stderr
+    assert deployed.mutating_calls() == []
+
+
+def test_partial_failure_reports_and_keeps_state(deployed: Deployed) -> None:
+    aws = deployed.aws()
+    backend = deployed.ids["backend"]
+
+    def break_backend(params, **_):
+        if params.get("service") == backend:
+            from botocore.exceptions import ClientError
+
+            error = {"Error": {"Code": "AccessDeniedException", "Message": "denied"}}
+            raise ClientError(error, "UpdateService")
+
+    aws.on("before-parameter-build.ecs.UpdateService", break_backend)
+    report = _zero(deployed, aws)
+    assert not report.ok
+    assert [s.resource for s in report.failed] == [f"service backend ({backend})"]
+    assert "AccessDeniedException" in report.failed[0].detail
+    # the others proceeded
+    assert _services(deployed)[deployed.ids["frontend"]]["desiredCount"] == 0
+    assert _db(deployed) == "stopped"
+    state = scale_state.load(deployed.aws(), "staging")
+    assert state is not None and state["services"]["backend"]["desired"] == 1
+
+
+def test_partial_failure_exit_status(deployed: Deployed) -> None:
+    deployed.client("ecs").delete_service(
+        cluster=deployed.ids["cluster"], service=deployed.ids["frontend"], force=True
+    )
+    result = CliRunner().invoke(
+        cli, ["scale", "--to", "2", "--env", "staging", "--yes"], obj=deployed.context()
+    )
+    assert result.exit_code == 1
+    assert deployed.ids["frontend"] in result.stderr
+
+
+def test_to_n_within_bounds(deployed: Deployed) -> None:
+    report = scale.to_count(deployed.aws(), deployed.outputs(), "staging", 3, roles=("backend",))
+    assert report.ok
+    assert _services(deployed)[deployed.ids["backend"]]["desiredCount"] == 3
+    assert _services(deployed)[deployed.ids["frontend"]]["desiredCount"] == 1
+    outside = scale.to_count(deployed.aws(), deployed.outputs(), "staging", 4, roles=("backend",))
+    assert not outside.ok and "bounds 1..3" in outside.failed[0].detail
+
+
+def test_to_n_refused_while_scaled_to_zero(deployed: Deployed) -> None:
+    _zero(deployed)
+    with pytest.raises(OpsError, match="restore"):
+        scale.to_count(deployed.aws(), deployed.outputs(), "staging", 2, roles=("backend",))
+
+
+def test_bad_target_is_usage_error(deployed: Deployed) -> None:
+    result = CliRunner().invoke(
+        cli, ["scale", "--to", "lots", "--env", "staging"], obj=deployed.context()
+    )
+    assert result.exit_code == 2
