@@ -7,7 +7,7 @@ const ROUTES = {
   login: `${API}/login/access-token`,
   me: `${API}/users/me`,
   news: `${API}/news/`,
-  flows: `${API}/smart-money/`,
+  flows: `${API}/smart-money/flows`,
   pnl: `${API}/pnl/summary`,
 };
 const TOKEN_KEY = "ohmycoins.token";
@@ -102,10 +102,10 @@ function renderPnl(summary) {
     ["realized_pnl", "pnl-realized"],
     ["unrealized_pnl", "pnl-unrealized"],
     ["total_pnl", "pnl-total"],
-    ["total_fees", "pnl-fees"],
+    ["fees", "pnl-fees"],
   ]) {
     $(id).textContent = usd(summary[field]);
-    $(id).className = field === "total_fees" ? "" : signClass(summary[field]);
+    $(id).className = field === "fees" ? "" : signClass(summary[field]);
   }
 }
 

@@ -1,0 +1,90 @@
+"""The dashboard in a real headless Chromium, against the backend on the real PostgreSQL/Redis."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[3]
+for extra in (ROOT, ROOT / "app_src" / "backend"):
+    if str(extra) not in sys.path:
+        sys.path.insert(0, str(extra))
+
+from frontend_server import serve_frontend  # noqa: E402
+
+from bench.local_backend import backend_env, fresh_database, run_backend  # noqa: E402
+
+E2E_DB = "ohmycoins_e2e"
+ADMIN = ("admin@example.com", "admin-password-0123")
+CHROMIUM = "/usr/bin/chromium"
+CHROMEDRIVER = "/usr/bin/chromedriver"
+CHROMIUM_FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+    "--window-size=1280,1000",
+)
+
+
+@pytest.fixture(scope="session")
+def admin() -> tuple[str, str]:
+    """The superuser prestart creates (FIRST_SUPERUSER); it may post prices."""
+    return ADMIN
+
+
+@pytest.fixture(scope="session")
+def e2e_env() -> dict[str, str]:
+    """Backend settings on a fresh, migrated database of its own (prestart adds the admin)."""
+    env = backend_env(
+        E2E_DB, redis_db=3, FIRST_SUPERUSER=ADMIN[0], FIRST_SUPERUSER_PASSWORD=ADMIN[1]
+    )
+    fresh_database(env)
+    return env
+
+
+@pytest.fixture(scope="session")
+def backend_url(e2e_env) -> Iterator[str]:
+    with run_backend(e2e_env) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def frontend_url(backend_url) -> Iterator[str]:
+    host, port = backend_url.removeprefix("http://").split(":")
+    with serve_frontend(backend_host=host, backend_port=int(port)) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    """Headless Chromium (Debian's package) through chromium-driver, with a fresh profile."""
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    for binary in (CHROMIUM, CHROMEDRIVER):
+        if not Path(binary).exists():
+            pytest.fail(f"{binary} is missing: run scripts/install-chromium.sh (make test does)")
+    profile = tempfile.mkdtemp(prefix="ohmycoins-chromium-")
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in (*CHROMIUM_FLAGS, f"--user-data-dir={profile}"):
+        options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    driver = webdriver.Chrome(options=options, service=Service(executable_path=CHROMEDRIVER))
+    driver.set_page_load_timeout(30)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+        shutil.rmtree(profile, ignore_errors=True)
