@@ -11,7 +11,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-MAX_ATTEMPTS = 6
+MAX_ATTEMPTS = 6  # in all, the first attempt included
 MUTATING_PREFIXES = (
     "Create", "Put", "Update", "Delete", "Stop", "Start", "Set", "Register", "Deregister",
     "Enable", "Disable", "Run", "Modify", "Tag", "Untag", "Publish", "Reboot", "Remove", "Add",
@@ -55,7 +55,7 @@ class Aws:
                 from botocore.config import Config
 
                 config = Config(
-                    retries={"mode": "standard", "max_attempts": self.max_attempts},
+                    retries={"mode": "standard", "total_max_attempts": self.max_attempts},
                     user_agent_extra="ohmycoins-ops",
                 )
                 client = session.client(service, config=config)

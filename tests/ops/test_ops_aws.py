@@ -1,0 +1,97 @@
+"""AWS access: standard-mode retries (throttling), AWS_ENDPOINT_URL, call hooks."""
+
+from __future__ import annotations
+
+import pytest
+from botocore.stub import Stubber
+
+from ops import rds
+from ops.aws import Aws, is_mutating
+
+
+class FakeEcs:
+    """Answers ECS requests at `before-send` (below the retry layer): N throttles, then success."""
+
+    def __init__(self, throttles: int) -> None:
+        self.throttles = throttles
+        self.sent = 0
+
+    def __call__(self, request, **_):
+        from botocore.awsrequest import AWSResponse
+
+        self.sent += 1
+        if self.sent <= self.throttles:
+            body = b'{"__type": "ThrottlingException", "message": "Rate exceeded"}'
+            return AWSResponse(request.url, 400, {}, _Raw(body))
+        return AWSResponse(request.url, 200, {}, _Raw(b'{"services": [], "failures": []}'))
+
+
+class _Raw:
+    def __init__(self, body: bytes) -> None:
+        self.body = body
+
+    def stream(self, **_):
+        yield self.body
+
+
+def test_throttling_is_retried(aws_env: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("time.sleep", lambda _: None)
+    aws = Aws(region="ap-southeast-2")
+    fake = FakeEcs(throttles=2)
+    aws.on("before-send.ecs", fake)
+    assert aws.client("ecs").meta.config.retries["mode"] == "standard"
+    assert aws.client("ecs").describe_services(cluster="c", services=["s"])["services"] == []
+    assert fake.sent == 3
+
+
+def test_retries_give_up_after_max_attempts(aws_env: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    from botocore.exceptions import ClientError
+
+    monkeypatch.setattr("time.sleep", lambda _: None)
+    aws = Aws(region="ap-southeast-2", max_attempts=2)
+    fake = FakeEcs(throttles=5)
+    aws.on("before-send.ecs", fake)
+    with pytest.raises(ClientError, match="ThrottlingException"):
+        aws.client("ecs").describe_services(cluster="c", services=["s"])
+    assert fake.sent == 2
+
+
+def test_stubbed_throttle_surfaces_as_a_failed_operation(aws_env: None) -> None:
+    from botocore.exceptions import ClientError
+
+    aws = Aws(region="ap-southeast-2")
+    with Stubber(aws.client("rds")) as stub:
+        stub.add_client_error("describe_db_instances", service_error_code="ThrottlingException")
+        with pytest.raises(ClientError, match="ThrottlingException"):
+            rds.describe(aws, "db")
+
+
+def test_endpoint_url_is_honoured(aws_env: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://localhost:4599")
+    assert Aws(region="ap-southeast-2").client("ecs").meta.endpoint_url == "http://localhost:4599"
+
+
+def test_hooks_apply_to_clients_made_before_and_after(aws_env: None) -> None:
+    aws = Aws(region="ap-southeast-2")
+    early = aws.client("ssm")
+    seen: list[str] = []
+    aws.on("before-parameter-build", lambda model, **_: seen.append(model.name))
+    late = aws.client("sts")
+    for client, op, method in (
+        (early, "GetParameter", "get_parameter"),
+        (late, "GetCallerIdentity", "get_caller_identity"),
+    ):
+        with Stubber(client) as stub:
+            stub.add_response(
+                method,
+                {"Parameter": {"Name": "n", "Value": "v", "Type": "String"}}
+                if op == "GetParameter"
+                else {"Account": "123456789012"},
+            )
+            getattr(client, method)(**({"Name": "n"} if op == "GetParameter" else {}))
+    assert seen == ["GetParameter", "GetCallerIdentity"]
+
+
+def test_mutating_operation_names() -> None:
+    assert is_mutating("StopDBInstance") and is_mutating("PutParameter")
+    assert not is_mutating("DescribeServices") and not is_mutating("GetParameter")

@@ -1,0 +1,130 @@
+"""The CLI's global behaviour: fast help, env selection, exit codes, confirmation, discovery."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from conftest import Deployed
+
+from ops import confirm as confirm_module
+from ops.cli import COMMANDS, cli
+from ops.commands.scale import ROLES
+from ops.errors import OpsError
+from ops.outputs import StackOutputs
+from stacks import names
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_help_does_not_import_boto3() -> None:
+    code = (
+        "import sys\nfrom ops.cli import cli\n"
+        "try:\n    cli(['--help'], prog_name='ops')\nexcept SystemExit:\n    pass\n"
+        "for name in cli.list_commands(None):\n    cli.get_command(None, name)\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('boto3', 'botocore')))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_every_registered_command_loads() -> None:
+    for name in COMMANDS:
+        assert cli.get_command(None, name) is not None  # type: ignore[arg-type]
+    assert set(ROLES) == set(names.SERVICES)
+
+
+def test_env_is_required_and_validated(aws_env: None) -> None:
+    runner = CliRunner()
+    missing = runner.invoke(cli, ["status"])
+    assert missing.exit_code == 2 and "--env" in missing.stderr
+    unknown = runner.invoke(cli, ["status", "--env", "nowhere"])
+    assert unknown.exit_code == 2 and "staging" in unknown.stderr
+
+
+def test_env_from_environment_variable(deployed: Deployed) -> None:
+    result = CliRunner().invoke(
+        cli, ["status", "--json"], env={"OHMYCOINS_ENV": "staging"}, obj=deployed.context()
+    )
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["env"] == "staging"
+
+
+def test_missing_stack_is_a_clear_failure(aws_env: None) -> None:
+    from moto import mock_aws
+
+    with mock_aws():
+        result = CliRunner().invoke(cli, ["rds", "status", "--env", "staging"])
+    assert result.exit_code == 1
+    assert names.stack_name("staging", names.DATA) in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_missing_output_names_it(deployed: Deployed) -> None:
+    cfn = deployed.client("cloudformation")
+    stack = names.stack_name("staging", names.MONITORING)
+    cfn.delete_stack(StackName=stack)
+    body = {
+        "Resources": {
+            "M": {
+                "Type": "AWS::SSM::Parameter",
+                "Properties": {"Name": "/m", "Type": "String", "Value": "m"},
+            }
+        }
+    }
+    cfn.create_stack(StackName=stack, TemplateBody=json.dumps(body))
+    with pytest.raises(OpsError, match=f"{stack} has no output 'AlarmTopicArn'"):
+        StackOutputs(deployed.aws(), "staging").value(names.Outputs.ALARM_TOPIC_ARN)
+
+
+def test_aws_error_exits_1_without_traceback(deployed: Deployed) -> None:
+    deployed.client("rds").delete_db_instance(
+        DBInstanceIdentifier=deployed.ids["db"], SkipFinalSnapshot=True
+    )
+    result = CliRunner().invoke(cli, ["rds", "status", "--env", "staging"], obj=deployed.context())
+    assert result.exit_code == 1
+    assert "not found" in result.stderr
+
+
+def test_region_option_overrides_the_environment(deployed: Deployed) -> None:
+    result = CliRunner().invoke(
+        cli,
+        ["--region", "us-east-1", "rds", "status", "--env", "staging"],
+        obj=deployed.context(),
+    )
+    assert result.exit_code == 1  # nothing deployed in us-east-1
+    assert "us-east-1" in result.stderr
+
+
+def test_production_asks_for_the_typed_name(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(confirm_module, "interactive", lambda: True)
+    runner = CliRunner()
+
+    @cli.command("probe-confirm")
+    def probe() -> None:
+        confirm_module.confirm(env="production", action="probe", yes=False)
+
+    try:
+        wrong = runner.invoke(cli, ["probe-confirm"], input="yes\n")
+        assert wrong.exit_code == 1 and "did not match" in wrong.stderr
+        right = runner.invoke(cli, ["probe-confirm"], input="production\n")
+        assert right.exit_code == 0, right.output
+    finally:
+        cli.commands.pop("probe-confirm")
+
+
+def test_non_production_confirm_and_refusal(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(confirm_module, "interactive", lambda: True)
+    with CliRunner().isolation(input="n\n"), pytest.raises(OpsError, match="not confirmed"):
+        confirm_module.confirm(env="staging", action="probe", yes=False)
+    with CliRunner().isolation(input="y\n"):
+        confirm_module.confirm(env="staging", action="probe", yes=False)
+    monkeypatch.setattr(confirm_module, "interactive", lambda: False)
+    with pytest.raises(OpsError, match="--yes"):
+        confirm_module.confirm(env="production", action="probe", yes=False)
+    confirm_module.confirm(env="production", action="probe", yes=True)
