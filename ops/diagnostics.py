@@ -25,9 +25,16 @@ DIAGNOSTICS: tuple[str, ...] = (
     "redis-state",
 )
 METRIC_WINDOW = dt.timedelta(hours=1)
+CURRENT_MINUTE = dt.timedelta(minutes=1)  # so the end bound includes the datapoints of this minute
 RDS_EVENT_WINDOW = dt.timedelta(hours=24)
 MAX_SERVICE_EVENTS = 10
 MAX_STOPPED_TASKS = 10
+_SIGNS = {
+    "GreaterThanOrEqualToThreshold": ">=",
+    "GreaterThanThreshold": ">",
+    "LessThanOrEqualToThreshold": "<=",
+    "LessThanThreshold": "<",
+}
 # DescribeAlarms returns MetricDataQuery members that GetMetricData accepts as they are.
 _QUERY_KEYS = ("Id", "MetricStat", "Expression", "Label", "Period", "AccountId")
 
@@ -103,11 +110,12 @@ def alarm_metric(cloudwatch: Any, alarm: dict[str, Any], *, now: dt.datetime) ->
         response = cloudwatch.get_metric_data(
             MetricDataQueries=metric_queries(alarm),
             StartTime=now - METRIC_WINDOW,
-            EndTime=now,
+            EndTime=now + CURRENT_MINUTE,
             ScanBy="TimestampAscending",
         )
-        threshold = alarm.get("Threshold")
-        ev.lines.append(f"threshold: {alarm.get('ComparisonOperator', '')} {threshold}")
+        operator = alarm.get("ComparisonOperator", "")
+        sign = _SIGNS.get(operator, operator)
+        ev.lines.append(f"threshold: {sign} {alarm.get('Threshold', 0):g}")
         for result in response.get("MetricDataResults", []):
             points = sorted(
                 zip(result.get("Timestamps", []), result.get("Values", []), strict=False)

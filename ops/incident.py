@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -132,7 +133,10 @@ def investigate(
     now: dt.datetime | None = None,
     runbook_dir: Path = RUNBOOK_DIR,
 ) -> Incident:
-    """Find the firing catalog alarms and gather their evidence; calls read-only APIs only."""
+    """Find the firing catalog alarms and gather their evidence (diagnostics run concurrently).
+
+    Calls read-only APIs only.
+    """
     now = now or dt.datetime.now(dt.UTC)
     cloudwatch = aws.client("cloudwatch")
     alarms = describe_catalog_alarms(cloudwatch, env)
@@ -164,10 +168,13 @@ def investigate(
             )
         )
     incident.firing.sort(key=lambda a: (a.spec.severity, a.since, a.spec.id))
-    for name in wanted:
-        incident.evidence[name] = diagnostics.run_resource_diagnostic(
-            name, aws, outputs.value, now=now
-        )
+    if wanted:
+        with ThreadPoolExecutor(max_workers=len(wanted)) as pool:
+            found = pool.map(
+                lambda name: diagnostics.run_resource_diagnostic(name, aws, outputs.value, now=now),
+                wanted,
+            )
+            incident.evidence = dict(zip(wanted, found, strict=True))
     incident.dashboard_url = _dashboard_url(outputs, aws.region)
     return incident
 

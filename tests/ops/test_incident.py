@@ -1,0 +1,176 @@
+"""`ops incident`: firing alarms most severe first, runbooks, read-only diagnostics, report."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+from conftest import Deployed
+
+from ops import diagnostics, incident
+from ops.cli import cli
+from ops.diagnostics import DIAGNOSTICS
+from stacks import alarm_catalog, names
+
+READ_ONLY = ("Describe", "Get", "List")
+# Forced in an order that is neither by severity nor by id: medium, critical, high.
+FORCED = ("redis-evictions", "alb-5xx", "rds-cpu-high")
+EXPECTED_ORDER = ["alb-5xx", "rds-cpu-high", "redis-evictions"]
+
+
+def _force(d: Deployed, *alarm_ids: str) -> None:
+    cloudwatch = d.client("cloudwatch")
+    for alarm_id in alarm_ids:
+        cloudwatch.set_alarm_state(
+            AlarmName=names.alarm_name(d.env, alarm_id),
+            StateValue="ALARM",
+            StateReason=f"Threshold Crossed: test of {alarm_id}",
+        )
+
+
+def _run(d: Deployed, *args: str):
+    return CliRunner().invoke(cli, ["incident", "--env", d.env, *args], obj=d.context())
+
+
+def _assert_read_only(calls: list[str]) -> None:
+    assert calls, "no AWS call was recorded"
+    assert [c for c in calls if not c.startswith(READ_ONLY)] == []
+
+
+def test_reports_firing_alarms_most_severe_first_with_runbooks(deployed: Deployed) -> None:
+    _force(deployed, *FORCED)
+    deployed.client("cloudwatch").put_metric_data(
+        Namespace="AWS/RDS", MetricData=[{"MetricName": "CPUUtilization", "Value": 93.0}]
+    )
+    result = _run(deployed, "--json")
+    assert result.exit_code == 0, result.output
+    found = json.loads(result.output)
+    assert [a["id"] for a in found["firing"]] == EXPECTED_ORDER
+    severities = [a["severity"] for a in found["firing"]]
+    assert severities == [alarm_catalog.by_id(i).severity.label for i in EXPECTED_ORDER]
+    for alarm in found["firing"]:
+        assert alarm["runbook"] == f"runbooks/{alarm['id']}.md"
+        assert alarm["runbook_error"] is None
+        assert alarm["name"] == names.alarm_name(deployed.env, alarm["id"])
+        assert alarm["reason"] == f"Threshold Crossed: test of {alarm['id']}"
+    rds_cpu = found["firing"][1]["metric"]
+    assert rds_cpu["error"] is None
+    assert any("latest 93" in line for line in rds_cpu["lines"]), rds_cpu
+    # The union of the firing runbooks' diagnostics ran once each, without error.
+    assert set(found["evidence"]) == {"target-health", "ecs-backend", "ecs-frontend",
+                                      "rds-state", "rds-events", "redis-state"}  # fmt: skip
+    for name, evidence in found["evidence"].items():
+        assert evidence["error"] is None, (name, evidence["error"])
+    assert deployed.ids["db"] in found["evidence"]["rds-state"]["lines"][0]
+    assert deployed.ids["cache"] in found["evidence"]["redis-state"]["lines"][0]
+    assert "OK" in found["states"] and "alb-5xx" not in found["states"]["OK"]
+    _assert_read_only(deployed.calls)
+
+
+def test_text_output_lists_alarms_in_severity_order(deployed: Deployed) -> None:
+    _force(deployed, *FORCED)
+    result = _run(deployed)
+    assert result.exit_code == 0, result.output
+    positions = [result.output.index(names.alarm_name(deployed.env, i)) for i in EXPECTED_ORDER]
+    assert positions == sorted(positions)
+    assert "[CRITICAL] ohmycoins-staging-alb-5xx" in result.output
+    assert "runbook: runbooks/rds-cpu-high.md  (ops runbook show rds-cpu-high)" in result.output
+    assert "Diagnostics (read-only):" in result.output
+
+
+def test_no_alarm_firing_says_so_and_exits_0(deployed: Deployed) -> None:
+    result = _run(deployed)
+    assert result.exit_code == 0, result.output
+    assert "No alarm is firing in staging." in result.output
+    as_json = _run(deployed, "--json")
+    assert as_json.exit_code == 0 and json.loads(as_json.output)["firing"] == []
+    _assert_read_only(deployed.calls)
+
+
+def test_report_file_has_timeline_evidence_and_links(deployed: Deployed, tmp_path: Path) -> None:
+    _force(deployed, "alb-unhealthy-hosts", "ecs-backend-memory-high")
+    report = tmp_path / "incident.md"
+    result = _run(deployed, "--report", str(report))
+    assert result.exit_code == 0, result.output
+    text = report.read_text(encoding="utf-8")
+    for heading in ("# Incident report: staging", "## Firing alarms", "## Timeline (UTC)",
+                    "## Evidence", "## Links", "## Actions taken"):  # fmt: skip
+        assert heading in text
+    assert text.index("ohmycoins-staging-alb-unhealthy-hosts") < text.index(
+        "ohmycoins-staging-ecs-backend-memory-high"
+    )
+    assert "[alarm] ohmycoins-staging-alb-unhealthy-hosts entered ALARM" in text
+    assert "runbooks/ecs-backend-memory-high.md" in text
+    assert "#alarmsV2:alarm/ohmycoins-staging-alb-unhealthy-hosts" in text
+    assert "#dashboards/dashboard/dash" in text
+    assert "### Target health (backend and frontend target groups)" in text
+    _assert_read_only(deployed.calls)
+
+
+def test_runbook_url_comes_from_the_alarm_description(deployed: Deployed) -> None:
+    url = "https://wiki.example.com/ohmycoins/runbooks/redis-evictions.md"
+    cloudwatch = deployed.client("cloudwatch")
+    alarm = cloudwatch.describe_alarms(AlarmNames=[names.alarm_name("staging", "redis-evictions")])
+    spec = alarm["MetricAlarms"][0]
+    cloudwatch.put_metric_alarm(
+        AlarmName=spec["AlarmName"], AlarmDescription=f"Runbook: runbooks/redis-evictions.md {url}",
+        MetricName=spec["MetricName"], Namespace=spec["Namespace"], Statistic="Sum", Period=300,
+        EvaluationPeriods=1, Threshold=100, ComparisonOperator=spec["ComparisonOperator"],
+    )  # fmt: skip
+    _force(deployed, "redis-evictions")
+    found = json.loads(_run(deployed, "--json").output)
+    assert found["firing"][0]["runbook_url"] == url
+
+
+def test_a_failing_diagnostic_is_reported_and_the_rest_still_run(deployed: Deployed) -> None:
+    deployed.client("rds").delete_db_instance(
+        DBInstanceIdentifier=deployed.ids["db"], SkipFinalSnapshot=True
+    )
+    _force(deployed, "rds-cpu-high")
+    result = _run(deployed, "--json")
+    assert result.exit_code == 0, result.output
+    evidence = json.loads(result.output)["evidence"]
+    assert "DBInstanceNotFound" in evidence["rds-state"]["error"]
+    assert evidence["rds-state"]["lines"] == []
+    assert evidence["ecs-backend"]["error"] is None and evidence["ecs-backend"]["lines"]
+
+
+def test_alarms_missing_from_the_account_are_named(deployed: Deployed) -> None:
+    missing = names.alarm_name("staging", "alb-latency-high")
+    deployed.client("cloudwatch").delete_alarms(AlarmNames=[missing])
+    found = json.loads(_run(deployed, "--json").output)
+    assert found["missing"] == ["alb-latency-high"]
+
+
+def test_every_diagnostic_calls_read_only_apis_only(deployed: Deployed) -> None:
+    aws = deployed.aws()
+    outputs = deployed.outputs(aws)
+    now = incident.dt.datetime.now(incident.dt.UTC)
+    for name in DIAGNOSTICS:
+        if name == diagnostics.ALARM_METRIC:
+            alarm = aws.client("cloudwatch").describe_alarms(
+                AlarmNames=[names.alarm_name("staging", "alb-5xx")]
+            )["MetricAlarms"][0]
+            evidence = diagnostics.alarm_metric(aws.client("cloudwatch"), alarm, now=now)
+        else:
+            evidence = diagnostics.run_resource_diagnostic(name, aws, outputs.value, now=now)
+        assert evidence.error is None, (name, evidence.error)
+    called = set(deployed.calls)
+    expected = {"GetMetricData", "DescribeServices", "ListTasks", "DescribeDBInstances",
+                "DescribeEvents", "DescribeTargetHealth", "DescribeReplicationGroups"}  # fmt: skip
+    assert expected <= called
+    _assert_read_only(deployed.calls)
+
+
+def test_read_only_check_would_catch_a_mutating_call(deployed: Deployed) -> None:
+    aws = deployed.aws()
+    aws.client("cloudwatch").set_alarm_state(
+        AlarmName=names.alarm_name("staging", "alb-5xx"), StateValue="OK", StateReason="x"
+    )
+    assert "SetAlarmState" in deployed.calls
+    try:
+        _assert_read_only(deployed.calls)
+    except AssertionError:
+        return
+    raise AssertionError("a mutating call went unnoticed")
