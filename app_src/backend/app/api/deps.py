@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Generator
+from collections.abc import AsyncGenerator
 from typing import Annotated
 
+import anyio
 import jwt
 from fastapi import Depends, HTTPException, status
 from fastapi.security import OAuth2PasswordBearer
@@ -20,9 +21,17 @@ from app.models import TokenPayload, User
 reusable_oauth2 = OAuth2PasswordBearer(tokenUrl=f"{settings.API_V1_STR}/login/access-token")
 
 
-def get_db() -> Generator[Session, None, None]:
-    with Session(engine) as session:
+# Sessions are closed on threads of their own: if closing shared the endpoints' thread pool, a
+# burst of requests could hold every thread waiting for a pooled connection that only a close frees.
+_close_limiter = anyio.CapacityLimiter(16)
+
+
+async def get_db() -> AsyncGenerator[Session, None]:
+    session = Session(engine, expire_on_commit=False)
+    try:
         yield session
+    finally:
+        await anyio.to_thread.run_sync(session.close, limiter=_close_limiter)
 
 
 SessionDep = Annotated[Session, Depends(get_db)]
@@ -43,6 +52,9 @@ def get_current_user(session: SessionDep, token: TokenDep) -> User:
     user = session.get(User, user_id)
     if user is None:
         raise HTTPException(status_code=status.HTTP_401_UNAUTHORIZED, detail="User not found")
+    # End the read transaction so the pooled connection is not held while the request waits for
+    # the next thread (the user object stays loaded: the session does not expire on commit).
+    session.commit()
     if not user.is_active:
         raise HTTPException(status_code=status.HTTP_403_FORBIDDEN, detail="Inactive user")
     return user

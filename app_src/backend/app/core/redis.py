@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from redis.asyncio import Redis
+from redis.asyncio import BlockingConnectionPool, Redis
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 
@@ -12,17 +12,22 @@ _client: Redis | None = None
 
 
 def make_client(url: str | None = None, password: str | None = None) -> Redis:
-    """A client that fails fast (short timeouts, no retries): callers decide how to degrade."""
+    """A client that fails fast (short timeouts, no retries): callers decide how to degrade.
+
+    Its pool makes a burst of requests queue briefly for one of 64 connections instead of failing.
+    """
     kwargs: dict = {
+        "max_connections": 64,
+        "timeout": 2.0,
         "socket_connect_timeout": 0.5,
         "socket_timeout": 0.5,
-        "retry": Retry(NoBackoff(), 0),
         "health_check_interval": 0,
     }
     password = password if password is not None else settings.REDIS_PASSWORD
     if password:
         kwargs["password"] = password
-    return Redis.from_url(url or settings.REDIS_URL, **kwargs)
+    pool = BlockingConnectionPool.from_url(url or settings.REDIS_URL, **kwargs)
+    return Redis(connection_pool=pool, retry=Retry(NoBackoff(), 0))
 
 
 def get_redis() -> Redis:
