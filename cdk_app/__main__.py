@@ -6,12 +6,12 @@ import os
 import sys
 
 from cdk_app.config import DEFAULT_ENV, ConfigError, load, parse_bool
-from stacks.app import build_env, create_app
-from stacks.nag import acknowledge, enable_checks
+from cdk_app.synth import build
+from stacks.app import create_app
 
 
 def validation_enabled() -> bool:
-    """`CDK_VALIDATION=false` (or `cdk synth --no-validation`) turns every check off."""
+    """`CDK_VALIDATION=false` turns every check off (built-in, cdk-nag and cfn-lint)."""
     return parse_bool(os.environ.get("CDK_VALIDATION", "true"), what="CDK_VALIDATION")
 
 
@@ -21,11 +21,7 @@ def main() -> int:
     env = str(app.node.try_get_context("env") or DEFAULT_ENV)
     parked = app.node.try_get_context("parked")
     overrides = {} if parked is None else {"parked": parse_bool(parked, what="parked")}
-    config = load(env, overrides=overrides)
-    stacks = build_env(app, config)
-    acknowledge(stacks, config)
-    if validate:
-        enable_checks(app, regions=[config.region])
+    build(app, load(env, overrides=overrides), validate=validate)
     app.synth()
     return 0
 
