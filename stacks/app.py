@@ -85,13 +85,15 @@ def build_env(app: cdk.App, config: EnvConfig) -> EnvStacks:
         data=data,
         **props(names.SERVICE, "ECS services, ALB, collectors"),
     )
-    lb = service.load_balancer
+    lb = service.load_balancer  # None while parked, like the replication group
     sources = MetricSources(
         db_instance_id=data.database.instance_identifier,
         replication_group_id=data.cache.replication_group_id,
         redis_nodes=1 + config.redis.replicas,
-        alb_full_name=lb.full_name,
-        target_group_full_names={
+        alb_full_name=None if lb is None else lb.full_name,
+        target_group_full_names={}
+        if lb is None
+        else {
             alarm_catalog.BACKEND_TARGET_GROUP: lb.target_groups[
                 names.BACKEND
             ].target_group_full_name,

@@ -9,6 +9,7 @@ from constructs import Construct
 
 from cdk_app.config import EnvConfig
 from stacks import names
+from stacks.network import DB as DB_SUBNETS
 
 REDIS_PORT = 6379
 
@@ -44,7 +45,7 @@ class Cache(Construct):
                 exclude_punctuation=True, password_length=64
             ),
         )
-        subnets = vpc.select_subnets(subnet_type=ec2.SubnetType.PRIVATE_ISOLATED)
+        subnets = vpc.select_subnets(subnet_group_name=DB_SUBNETS)
         subnet_group = elasticache.CfnSubnetGroup(
             self,
             "SubnetGroup",
@@ -52,6 +53,9 @@ class Cache(Construct):
             description="OhMyCoins Redis: isolated subnets",
             subnet_ids=subnets.subnet_ids,
         )
+        self.replication_group: elasticache.CfnReplicationGroup | None = None
+        if config.parked:  # see stacks/parked.py: the secret and groups stay for the unpark
+            return
         replicated = config.redis.replicas > 0
         self.replication_group = elasticache.CfnReplicationGroup(
             self,
@@ -76,9 +80,13 @@ class Cache(Construct):
         )
 
     @property
-    def replication_group_id(self) -> str:
-        return self.replication_group.ref
+    def replication_group_id(self) -> str | None:
+        """None while parked (no replication group)."""
+        return None if self.replication_group is None else self.replication_group.ref
 
     @property
-    def host(self) -> str:
+    def host(self) -> str | None:
+        """None while parked (no replication group)."""
+        if self.replication_group is None:
+            return None
         return self.replication_group.attr_primary_end_point_address

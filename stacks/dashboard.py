@@ -45,9 +45,7 @@ def _key_graphs(sources: MetricSources) -> list[cloudwatch.IWidget]:
         for service in names.SERVICES
     ]
     rds_dims = sources.dimensions(catalog.RDS)[0]
-    redis_dims = sources.dimensions(catalog.REDIS_NODE)[0]
-    alb_dims = sources.dimensions(catalog.ALB)[0]
-    return [
+    graphs: list[cloudwatch.IWidget] = [
         *ecs,
         cloudwatch.GraphWidget(
             title="RDS: read/write latency",
@@ -56,25 +54,33 @@ def _key_graphs(sources: MetricSources) -> list[cloudwatch.IWidget]:
             width=WIDTH,
             height=HEIGHT,
         ),
-        cloudwatch.GraphWidget(
-            title="Redis (primary): connections and hit rate",
-            left=graph_metrics("AWS/ElastiCache", ["CurrConnections"], redis_dims),
-            right=graph_metrics("AWS/ElastiCache", ["CacheHitRate"], redis_dims),
-            width=WIDTH,
-            height=HEIGHT,
-        ),
-        cloudwatch.GraphWidget(
-            title="ALB: requests and target 4XX",
-            left=graph_metrics(
-                "AWS/ApplicationELB",
-                ["RequestCount", "HTTPCode_Target_4XX_Count"],
-                alb_dims,
-                statistic="Sum",
-            ),
-            width=WIDTH,
-            height=HEIGHT,
-        ),
     ]
+    if sources.has(catalog.REDIS_NODE):  # absent while parked
+        redis_dims = sources.dimensions(catalog.REDIS_NODE)[0]
+        graphs.append(
+            cloudwatch.GraphWidget(
+                title="Redis (primary): connections and hit rate",
+                left=graph_metrics("AWS/ElastiCache", ["CurrConnections"], redis_dims),
+                right=graph_metrics("AWS/ElastiCache", ["CacheHitRate"], redis_dims),
+                width=WIDTH,
+                height=HEIGHT,
+            )
+        )
+    if sources.has(catalog.ALB):  # absent while parked
+        graphs.append(
+            cloudwatch.GraphWidget(
+                title="ALB: requests and target 4XX",
+                left=graph_metrics(
+                    "AWS/ApplicationELB",
+                    ["RequestCount", "HTTPCode_Target_4XX_Count"],
+                    sources.dimensions(catalog.ALB)[0],
+                    statistic="Sum",
+                ),
+                width=WIDTH,
+                height=HEIGHT,
+            )
+        )
+    return graphs
 
 
 def build_dashboard(

@@ -12,8 +12,9 @@ from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
 from cdk_app.config import EnvConfig
-from stacks import names
+from stacks import names, parked
 from stacks.cache import Cache
+from stacks.network import DB as DB_SUBNETS
 
 POSTGRES_PORT = 5432
 DB_ADMIN_USER = "ohmycoins_admin"
@@ -54,7 +55,7 @@ class DataStack(Stack):
             names.Outputs.CACHE_REPLICATION_GROUP_ID: self.cache.replication_group_id,
             names.Outputs.APP_SECRET_ARN: self.app_secret.secret_arn,
         }
-        for key in names.OUTPUTS_BY_STACK[names.DATA]:
+        for key in parked.outputs(config, names.DATA):
             CfnOutput(self, key, value=outputs[key])
 
     @property
@@ -75,7 +76,7 @@ class DataStack(Stack):
             ),
             instance_type=ec2.InstanceType(cfg.instance_class.removeprefix("db.")),
             vpc=vpc,
-            vpc_subnets=ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_ISOLATED),
+            vpc_subnets=ec2.SubnetSelection(subnet_group_name=DB_SUBNETS),
             security_groups=[self.database_security_group],
             port=POSTGRES_PORT,
             database_name=cfg.database_name,

@@ -16,12 +16,15 @@ _METRIC_ID = re.compile(r"\bm(\d+)\b")
 
 @dataclass(frozen=True, kw_only=True)
 class MetricSources:
-    """What the Monitoring stack knows of the watched resources (tokens from other stacks)."""
+    """What the Monitoring stack knows of the watched resources (tokens from other stacks).
+
+    Redis and the ALB are None while parked (stacks/parked.py): asking for them is a KeyError.
+    """
 
     db_instance_id: str
-    replication_group_id: str
+    replication_group_id: str | None
     redis_nodes: int
-    alb_full_name: str
+    alb_full_name: str | None
     target_group_full_names: Mapping[str, str]  # catalog source -> target group full name
     cluster_name: str
     service_names: Mapping[str, str]  # catalog source (service) -> ECS service name
@@ -30,6 +33,8 @@ class MetricSources:
         """One dimension map per resource behind `source` (several for `redis_node`)."""
         if source == catalog.RDS:
             return [{"DBInstanceIdentifier": self.db_instance_id}]
+        if not self.has(source):
+            raise KeyError(f"metric source {source!r} has no resource in this environment")
         if source == catalog.REDIS_NODE:
             # Member clusters of a replication group are named <group id>-001, -002, ...
             return [
@@ -48,6 +53,14 @@ class MetricSources:
         if source in self.service_names:
             return [{"ClusterName": self.cluster_name, "ServiceName": self.service_names[source]}]
         raise KeyError(f"unknown metric source {source!r}; known: {', '.join(catalog.SOURCES)}")
+
+    def has(self, source: str) -> bool:
+        """False for a source whose resource is absent (Redis and the ALB while parked)."""
+        if source == catalog.REDIS_NODE:
+            return self.replication_group_id is not None
+        if source in (catalog.ALB, catalog.BACKEND_TARGET_GROUP, catalog.FRONTEND_TARGET_GROUP):
+            return self.alb_full_name is not None
+        return True
 
 
 def metric(

@@ -16,9 +16,10 @@ from constructs import Construct
 
 from cdk_app.config import EnvConfig
 from stacks import alarm_catalog as catalog
-from stacks import names
+from stacks import names, parked
 from stacks.dashboard import build_dashboard
 from stacks.metrics import MetricSources, alarm_metric
+from stacks.rds_guard import RdsStoppedGuard
 
 
 def _enum_name(cloudformation_value: str) -> str:
@@ -51,7 +52,7 @@ class MonitoringStack(Stack):
         self.topic = self._topic()
         self.alarms: dict[str, cloudwatch.Alarm] = {}
         action = actions.SnsAction(self.topic)
-        for spec in config.alarms():
+        for spec in parked.alarms(config):
             alarm = cloudwatch.Alarm(
                 self,
                 f"Alarm-{spec.id}",
@@ -70,9 +71,18 @@ class MonitoringStack(Stack):
         self.dashboard = build_dashboard(
             self,
             name=names.resource_name(config.name, "dashboard"),
-            alarms=config.alarms(),
+            alarms=parked.alarms(config),
             sources=sources,
         )
+        self.rds_guard = None
+        if config.keep_rds_stopped:
+            self.rds_guard = RdsStoppedGuard(
+                self,
+                "KeepRdsStopped",
+                env_name=config.name,
+                instance_identifier=sources.db_instance_id,
+                topic=self.topic,
+            )
         outputs = {
             names.Outputs.ALARM_TOPIC_ARN: self.topic.topic_arn,
             names.Outputs.DASHBOARD_NAME: self.dashboard.dashboard_name,

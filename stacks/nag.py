@@ -81,12 +81,14 @@ def _data(stacks: EnvStacks, config: EnvConfig) -> None:
         "RDS11",
         "5432 is the backend's contract; only the backend's security group is admitted, over TLS.",
     )
-    _ack(
-        data.cache.replication_group,
-        "AEC5",
-        "6379 is the backend's contract; only the backend's security group is admitted, with TLS "
-        "and an AUTH token.",
-    )
+    group = data.cache.replication_group  # None while parked
+    if group is not None:
+        _ack(
+            group,
+            "AEC5",
+            "6379 is the backend's contract; only the backend's security group is admitted, with "
+            "TLS and an AUTH token.",
+        )
     if not config.rds.multi_az:
         _ack(
             data.database,
@@ -101,9 +103,9 @@ def _data(stacks: EnvStacks, config: EnvConfig) -> None:
             f"{config.name} is disposable (rds.deletion_protection: false); removal still takes a "
             "final snapshot, and production enables deletion protection.",
         )
-    if config.redis.replicas == 0:
+    if config.redis.replicas == 0 and group is not None:
         _ack(
-            data.cache.replication_group,
+            group,
             "AEC4",
             f"{config.name} runs Redis without a replica by configuration (redis.replicas: 0); "
             "it holds only cache entries and rate-limit counters. Production has a replica.",
@@ -112,18 +114,19 @@ def _data(stacks: EnvStacks, config: EnvConfig) -> None:
 
 def _service(stacks: EnvStacks, config: EnvConfig) -> None:
     service = stacks.service
-    lb = service.load_balancer
-    _ack(
-        lb.security_group,
-        "EC23",
-        "The internet-facing load balancer exists to accept HTTP(S) from anywhere; it forwards "
-        "only to the services' ports.",
-    )
-    _ack(
-        lb.access_logs,
-        "S1",
-        "This bucket is the ALB access-log destination; logging access to it would recurse.",
-    )
+    lb = service.load_balancer  # None while parked
+    if lb is not None:
+        _ack(
+            lb.security_group,
+            "EC23",
+            "The internet-facing load balancer exists to accept HTTP(S) from anywhere; it "
+            "forwards only to the services' ports.",
+        )
+        _ack(
+            lb.access_logs,
+            "S1",
+            "This bucket is the ALB access-log destination; logging access to it would recurse.",
+        )
     _ack(
         service.backend_task_definition,
         "ECS2",

@@ -9,13 +9,19 @@ from aws_cdk import aws_ec2 as ec2
 from constructs import Construct
 
 from cdk_app.config import EnvConfig
-from stacks import names
+from stacks import names, parked
 from stacks.log_groups import log_group
 
 VPC_CIDR = "10.0.0.0/16"
 PUBLIC = "public"
 APP = "app"
 DB = "db"
+
+
+def _app_subnet_type(config: EnvConfig) -> ec2.SubnetType:
+    if parked.nat_gateways(config) == 0:
+        return ec2.SubnetType.PRIVATE_ISOLATED
+    return ec2.SubnetType.PRIVATE_WITH_EGRESS
 
 
 class NetworkStack(Stack):
@@ -30,14 +36,15 @@ class NetworkStack(Stack):
             vpc_name=names.resource_name(config.name, "vpc"),
             ip_addresses=ec2.IpAddresses.cidr(VPC_CIDR),
             availability_zones=list(config.availability_zones),
-            nat_gateways=config.nat_gateways,
+            nat_gateways=parked.nat_gateways(config),
             restrict_default_security_group=True,
             subnet_configuration=[
                 ec2.SubnetConfiguration(
                     name=PUBLIC, subnet_type=ec2.SubnetType.PUBLIC, cidr_mask=24
                 ),
+                # Without NAT (parked) the app subnets are isolated: same subnets, no egress route.
                 ec2.SubnetConfiguration(
-                    name=APP, subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS, cidr_mask=20
+                    name=APP, subnet_type=_app_subnet_type(config), cidr_mask=20
                 ),
                 ec2.SubnetConfiguration(
                     name=DB, subnet_type=ec2.SubnetType.PRIVATE_ISOLATED, cidr_mask=24

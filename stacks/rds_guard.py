@@ -72,6 +72,8 @@ class RdsStoppedGuard(Construct):
         self.state_machine.node.default_child.add_override(
             "DependsOn", [Stack.of(self).get_logical_id(policy)]
         )
+        if topic.master_key is not None:  # publishing to an encrypted topic needs its key
+            topic.master_key.grant(self.state_machine, "kms:Decrypt", "kms:GenerateDataKey")
         Validations.of(self.state_machine).acknowledge(
             Acknowledgment(
                 id="AwsSolutions::AwsSolutions-IAM5[Resource::*]",

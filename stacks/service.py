@@ -10,11 +10,12 @@ from aws_cdk import aws_ecs as ecs
 from constructs import Construct
 
 from cdk_app.config import EnvConfig
-from stacks import names
+from stacks import names, parked
 from stacks.cache import REDIS_PORT
 from stacks.collectors import add_collectors
 from stacks.data import POSTGRES_PORT, DataStack
 from stacks.load_balancer import LoadBalancer
+from stacks.network import APP as APP_SUBNETS
 from stacks.tasks import backend_environment, backend_secrets, task_definition
 
 PORTS = {names.BACKEND: names.BACKEND_PORT, names.FRONTEND: names.FRONTEND_PORT}
@@ -47,7 +48,10 @@ class ServiceStack(Stack):
             vpc=vpc,
             container_insights_v2=ecs.ContainerInsights.ENABLED,
         )
-        self.load_balancer = LoadBalancer(self, "LoadBalancer", config=config, vpc=vpc)
+        # Parked (stacks/parked.py): no load balancer and no scheduled collectors.
+        self.load_balancer = (
+            None if config.parked else LoadBalancer(self, "LoadBalancer", config=config, vpc=vpc)
+        )
         backend_security_group = self._backend_security_group(vpc, data)
         backend_task = task_definition(
             self,
@@ -77,12 +81,16 @@ class ServiceStack(Stack):
         }
         self.task_definitions = {names.BACKEND: backend_task, names.FRONTEND: frontend_task}
         self.backend_task_definition = backend_task
-        self.collector_rules = add_collectors(
-            self,
-            config=config,
-            cluster=self.cluster,
-            task_definition=backend_task,
-            security_group=backend_security_group,
+        self.collector_rules = (
+            {}
+            if config.parked
+            else add_collectors(
+                self,
+                config=config,
+                cluster=self.cluster,
+                task_definition=backend_task,
+                security_group=backend_security_group,
+            )
         )
         self._outputs()
 
@@ -93,6 +101,7 @@ class ServiceStack(Stack):
         security_group: ec2.ISecurityGroup,
     ) -> ecs.FargateService:
         sizing = self.config.services[service]
+        lb = self.load_balancer
         fargate = ecs.FargateService(
             self,
             f"{service.capitalize()}Service",
@@ -100,15 +109,16 @@ class ServiceStack(Stack):
             cluster=self.cluster,
             task_definition=definition,
             security_groups=[security_group],
-            vpc_subnets=ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS),
+            vpc_subnets=ec2.SubnetSelection(subnet_group_name=APP_SUBNETS),
             assign_public_ip=False,
             circuit_breaker=ecs.DeploymentCircuitBreaker(enable=True, rollback=True),
             min_healthy_percent=100,
             max_healthy_percent=200,
-            health_check_grace_period=Duration.seconds(60),
+            health_check_grace_period=None if lb is None else Duration.seconds(60),
         )
-        # Also admits the ALB's group to the service's group on the container port (both ways).
-        fargate.attach_to_application_target_group(self.load_balancer.target_groups[service])
+        if lb is not None:
+            # Also admits the ALB's group to the service's group on the container port (both ways).
+            fargate.attach_to_application_target_group(lb.target_groups[service])
         scaling = fargate.auto_scale_task_count(
             min_capacity=sizing.min_tasks, max_capacity=sizing.max_tasks
         )
@@ -160,13 +170,14 @@ class ServiceStack(Stack):
             names.Outputs.CLUSTER_NAME: self.cluster.cluster_name,
             names.Outputs.BACKEND_SERVICE_NAME: self.services[names.BACKEND].service_name,
             names.Outputs.FRONTEND_SERVICE_NAME: self.services[names.FRONTEND].service_name,
-            names.Outputs.LOAD_BALANCER_DNS_NAME: lb.dns_name,
-            names.Outputs.BACKEND_TARGET_GROUP_ARN: lb.target_groups[
-                names.BACKEND
-            ].target_group_arn,
-            names.Outputs.FRONTEND_TARGET_GROUP_ARN: lb.target_groups[
-                names.FRONTEND
-            ].target_group_arn,
         }
-        for key in names.OUTPUTS_BY_STACK[names.SERVICE]:
+        if lb is not None:
+            outputs[names.Outputs.LOAD_BALANCER_DNS_NAME] = lb.dns_name
+            outputs[names.Outputs.BACKEND_TARGET_GROUP_ARN] = lb.target_groups[
+                names.BACKEND
+            ].target_group_arn
+            outputs[names.Outputs.FRONTEND_TARGET_GROUP_ARN] = lb.target_groups[
+                names.FRONTEND
+            ].target_group_arn
+        for key in parked.outputs(self.config, names.SERVICE):
             CfnOutput(self, key, value=outputs[key])

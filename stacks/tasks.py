@@ -29,13 +29,15 @@ def image(config: EnvConfig, service: str) -> ecs.ContainerImage:
 
 def backend_environment(config: EnvConfig, data: DataStack) -> dict[str, str]:
     """Plain settings only; nothing secret (REDIS_URL carries no password)."""
-    return {
+    environment = {
         "ENVIRONMENT": config.name,
         "POSTGRES_SERVER": data.database.db_instance_endpoint_address,
         "POSTGRES_PORT": str(POSTGRES_PORT),
         "POSTGRES_DB": config.rds.database_name,
-        "REDIS_URL": f"rediss://{data.cache.host}:{REDIS_PORT}/0",
     }
+    if data.cache.host is not None:  # no Redis while parked (no task runs then either)
+        environment["REDIS_URL"] = f"rediss://{data.cache.host}:{REDIS_PORT}/0"
+    return environment
 
 
 def backend_secrets(data: DataStack) -> dict[str, ecs.Secret]:

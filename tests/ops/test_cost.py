@@ -8,7 +8,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from ops.cost import PARKED, RUNNING, SCALED_TO_ZERO, estimate
+from cdk_app.config import load as load_config
+from ops.cost import PARKED, RUNNING, SCALED_TO_ZERO, Estimate, estimate
+from ops.cost_env import estimate_states
 from ops.cost_inventory import TemplateError, inventory
 from ops.cost_synth import read_assembly, synth_command
 from ops.errors import OpsError
@@ -231,3 +233,49 @@ def test_synth_command_passes_env_and_parked_as_context(tmp_path: Path) -> None:
     assert cmd[:4] == ["npx", "cdk", "synth", "--all"]
     assert cmd[5:9] == ["-c", "env=production", "-c", "parked=true"]
     assert cmd[-2:] == ["--output", str(tmp_path)]
+
+
+@pytest.fixture(scope="module")
+def production() -> dict[str, Estimate]:
+    """Production priced from its real synthesized templates (`cdk synth`, parked and not)."""
+    return {est.state: est for est in estimate_states("production")}
+
+
+def test_production_recomputed_from_its_config(production: dict[str, Estimate]) -> None:
+    config = load_config("production")
+    lines = {line.resource: line.monthly_usd for line in production[RUNNING].lines}
+    h = 730
+    copies = 2 if config.rds.multi_az else 1
+    nodes = 1 + config.redis.replicas
+    expected = {
+        "NAT gateways": config.nat_gateways * h * _raw("nat_gateway_hour"),
+        f"RDS {config.rds.instance_class} Multi-AZ": copies
+        * h
+        * _raw("rds_instance_hour", config.rds.instance_class),
+        "RDS storage": copies
+        * config.rds.allocated_storage_gib
+        * _raw("rds_storage_gb_month", "gp3"),
+        f"ElastiCache {config.redis.node_type} x{nodes}": nodes
+        * h
+        * _raw("elasticache_node_hour", config.redis.node_type),
+    }
+    for name, svc in config.services.items():
+        expected[f"Fargate {name} vCPU"] = (
+            svc.min_tasks * svc.cpu / 1024 * h * _raw("fargate_vcpu_hour")
+        )
+        expected[f"Fargate {name} memory"] = (
+            svc.min_tasks * svc.memory_mib / 1024 * h * _raw("fargate_gb_hour")
+        )
+    for resource, usd in expected.items():
+        assert lines[resource] == pytest.approx(usd, abs=0.01), resource
+    total = sum(line.monthly_usd for line in production[RUNNING].lines)
+    assert production[RUNNING].total_usd == pytest.approx(total, abs=0.01)
+
+
+def test_production_states_order_and_the_parked_target(production: dict[str, Estimate]) -> None:
+    running, idle, parked = (production[s].total_usd for s in (RUNNING, SCALED_TO_ZERO, PARKED))
+    assert running > idle > parked
+    assert parked <= 15.0, production[PARKED].lines
+    kept = {line.resource for line in production[PARKED].lines}
+    assert not any(r.startswith(("NAT", "ElastiCache", "Application", "Fargate")) for r in kept)
+    assert "RDS storage" in kept

@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from aws_cdk import aws_sns as sns  # noqa: E402
 from aws_cdk.assertions import Template  # noqa: E402
 from cdk_nag import AwsSolutionsChecks  # noqa: E402
 
+from stacks import names  # noqa: E402
 from stacks.rds_guard import AUTO_START_EVENT, MAX_ATTEMPTS, RdsStoppedGuard  # noqa: E402
 
 INSTANCE = "ohmycoins-test-db"
@@ -148,3 +150,32 @@ def test_guard_passes_cdk_nag_and_cfn_lint(tmp_path: Path) -> None:
         check=False,
     )
     assert lint.returncode == 0, lint.stdout + lint.stderr
+
+
+def test_monitoring_wires_the_guard_only_when_keep_rds_stopped(
+    synth_env: Callable[[Any], Any], production: Any
+) -> None:
+    from cdk_app.config import load
+
+    guarded = synth_env(load("production", overrides={"keep_rds_stopped": True}))
+    machines = guarded.resources(names.MONITORING, "AWS::StepFunctions::StateMachine")
+    assert len(machines) == 1
+    assert production.resources(names.MONITORING, "AWS::StepFunctions::StateMachine") == {}
+    (rule,) = guarded.resources(names.MONITORING, "AWS::Events::Rule").values()
+    (instance_id,) = rule["Properties"]["EventPattern"]["detail"]["SourceIdentifier"]
+    data_outputs = guarded.templates[names.DATA]["Outputs"]
+    (db_logical_id,) = guarded.resources(names.DATA, "AWS::RDS::DBInstance")
+    exported = next(
+        o["Export"]["Name"]
+        for o in data_outputs.values()
+        if o.get("Value") == {"Ref": db_logical_id} and "Export" in o
+    )
+    assert instance_id == {"Fn::ImportValue": exported}
+    statements = [
+        s
+        for policy in guarded.resources(names.MONITORING, "AWS::IAM::Policy").values()
+        for s in policy["Properties"]["PolicyDocument"]["Statement"]
+    ]
+    (key_id,) = guarded.resources(names.MONITORING, "AWS::KMS::Key")
+    kms = [s for s in statements if "kms:GenerateDataKey" in _list(s["Action"])]
+    assert kms and kms[0]["Resource"] == {"Fn::GetAtt": [key_id, "Arn"]}

@@ -1,0 +1,61 @@
+"""Parked mode: an environment at its cheapest, data kept (`parked: true` or `-c parked=true`).
+
+What a parked environment drops, and why each is safe to drop:
+- NAT gateways (and their Elastic IPs): the app subnets become isolated; nothing runs in them while
+  parked (services at 0 tasks, collectors not scheduled), so nothing needs the internet.
+- The Redis replication group: it holds nothing of record, only cache entries and the API
+  rate-limit counters, all rebuilt on use. Its AUTH secret, subnet group and security group stay,
+  so unparking recreates it under the same name and secret.
+- The load balancer, its listeners and target groups (and the alarms and dashboard graphs that
+  watch them or Redis). On unpark the ALB is created anew and its DNS name changes: the stack
+  output `LoadBalancerDnsName` has the new name, `ops unpark` warns about it, and any CNAME or
+  alias record must be pointed at it (no DNS zone is managed here).
+What it keeps: the VPC and subnets, RDS (stopped by `ops park`) with its storage and backups, the
+secrets, the ECS cluster and services (0 tasks), the alarm topic, the remaining alarms, the
+dashboard and the logs.
+
+This module holds the parked rules that are plain data; the stacks ask it, never re-list them.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from stacks import alarm_catalog as catalog
+from stacks import names
+
+if TYPE_CHECKING:
+    from cdk_app.config import EnvConfig
+
+# Alarm sources whose resources do not exist while parked.
+ABSENT_SOURCES = frozenset(
+    {catalog.REDIS_NODE, catalog.ALB, catalog.BACKEND_TARGET_GROUP, catalog.FRONTEND_TARGET_GROUP}
+)
+# Stack outputs that name resources which do not exist while parked.
+ABSENT_OUTPUTS = frozenset(
+    {
+        names.Outputs.CACHE_REPLICATION_GROUP_ID,
+        names.Outputs.LOAD_BALANCER_DNS_NAME,
+        names.Outputs.BACKEND_TARGET_GROUP_ARN,
+        names.Outputs.FRONTEND_TARGET_GROUP_ARN,
+    }
+)
+
+
+def nat_gateways(config: EnvConfig) -> int:
+    """The NAT gateway count to deploy: none while parked."""
+    return 0 if config.parked else config.nat_gateways
+
+
+def alarms(config: EnvConfig) -> tuple[catalog.AlarmSpec, ...]:
+    """The catalog alarms to deploy: while parked, those whose every metric still has a resource."""
+    specs = config.alarms()
+    if not config.parked:
+        return specs
+    return tuple(a for a in specs if not any(m.source in ABSENT_SOURCES for m in a.metrics))
+
+
+def outputs(config: EnvConfig, part: str) -> tuple[str, ...]:
+    """The contract outputs of one stack that this environment has."""
+    keys = names.OUTPUTS_BY_STACK[part]
+    return tuple(k for k in keys if not (config.parked and k in ABSENT_OUTPUTS))
