@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import distinct_on
 from sqlmodel import Session, col, select
 
 from app import pnl
@@ -63,7 +64,7 @@ def latest_prices(session: Session, symbols: Sequence[str] | None = None) -> dic
     """The most recent price per symbol (DISTINCT ON, served by ix_price_symbol_observed)."""
     stmt = (
         select(Price.symbol, Price.price_usd)
-        .distinct(Price.symbol)
+        .ext(distinct_on(Price.symbol))
         .order_by(Price.symbol, sa.desc(Price.observed_at), sa.desc(Price.id))
     )
     if symbols is not None:
