@@ -43,8 +43,9 @@ test: setup services browser
 demo: setup
 	$(PY) -m cdk_app.summary
 
-bench: setup
+bench: setup services
 	$(PY) bench/synth.py
+	$(PY) bench/api.py
 
 clean:
 	rm -rf cdk.out .pytest_cache

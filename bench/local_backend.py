@@ -89,9 +89,17 @@ def _process_env(env: dict[str, str]) -> dict[str, str]:
 
 
 @contextmanager
-def run_backend(env: dict[str, str], *, port: int | None = None) -> Iterator[str]:
-    """uvicorn with one worker on loopback; yields the base URL once the health check answers."""
+def run_backend(
+    env: dict[str, str], *, port: int | None = None, log_file: Path | None = None
+) -> Iterator[str]:
+    """uvicorn with one worker on loopback; yields the base URL once the health check answers.
+
+    The backend's stderr goes to `log_file` when given (else it is inherited).
+    """
     port = port or free_port()
+    if log_file is not None:
+        log_file.parent.mkdir(parents=True, exist_ok=True)
+    stderr = log_file.open("w") if log_file is not None else None
     process = subprocess.Popen(
         [
             sys.executable,
@@ -107,6 +115,7 @@ def run_backend(env: dict[str, str], *, port: int | None = None) -> Iterator[str
         cwd=BACKEND_DIR,
         env=_process_env(env),
         stdin=subprocess.DEVNULL,
+        stderr=stderr,
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -130,3 +139,5 @@ def run_backend(env: dict[str, str], *, port: int | None = None) -> Iterator[str
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+        if stderr is not None:
+            stderr.close()
