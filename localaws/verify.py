@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+import yaml
 from botocore.exceptions import ClientError
 
 from localaws.verify_checks import CHECKS, Check, Clients, Missing
@@ -43,10 +44,66 @@ class VerificationFailed(RuntimeError):
         self.reports = reports
 
 
-def _template_resources(cfn: Any, stack: str) -> dict[str, dict[str, Any]]:
-    body = cfn.get_template(StackName=stack)["TemplateBody"]
-    template = json.loads(body) if isinstance(body, str) else body
-    return template.get("Resources", {})
+class _CfnYamlLoader(yaml.SafeLoader):
+    """YAML templates with CloudFormation's short intrinsic tags (`!Ref`, `!Sub`, ...)."""
+
+
+def _intrinsic(loader: yaml.SafeLoader, tag_suffix: str, node: yaml.Node) -> dict[str, Any]:
+    if isinstance(node, yaml.ScalarNode):
+        value: Any = loader.construct_scalar(node)
+    elif isinstance(node, yaml.SequenceNode):
+        value = loader.construct_sequence(node, deep=True)
+    else:
+        value = loader.construct_mapping(node, deep=True)  # type: ignore[arg-type]
+    if tag_suffix == "Ref":
+        return {"Ref": value}
+    if tag_suffix == "GetAtt" and isinstance(value, str):
+        value = value.split(".", 1)
+    return {f"Fn::{tag_suffix}": value}
+
+
+_CfnYamlLoader.add_multi_constructor("!", _intrinsic)
+
+
+def parse_template(body: Any) -> dict[str, Any]:
+    """A template body as returned by GetTemplate: JSON, YAML (short tags allowed) or a dict."""
+    if isinstance(body, dict):
+        return body
+    try:
+        return dict(json.loads(body))
+    except json.JSONDecodeError:
+        return dict(yaml.load(body, Loader=_CfnYamlLoader))  # noqa: S506 - SafeLoader subclass
+
+
+def _substitute(value: Any, variables: dict[str, str]) -> Any:
+    """Resolve `Ref`s and plain `Fn::Sub` strings to parameters and pseudo parameters."""
+    if isinstance(value, dict) and set(value) == {"Fn::Sub"} and isinstance(value["Fn::Sub"], str):
+        text = value["Fn::Sub"]
+        for name, replacement in variables.items():
+            text = text.replace("${" + name + "}", replacement)
+        return text if "${" not in text else value
+    if isinstance(value, dict) and set(value) == {"Ref"} and value["Ref"] in variables:
+        return variables[value["Ref"]]
+    if isinstance(value, dict):
+        return {k: _substitute(v, variables) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_substitute(v, variables) for v in value]
+    return value
+
+
+def _template_resources(cfn: Any, stack: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The template's resources, with parameters and pseudo parameters substituted."""
+    template = parse_template(cfn.get_template(StackName=stack["StackName"])["TemplateBody"])
+    arn = stack["StackId"].split(":")
+    variables = {p["ParameterKey"]: p["ParameterValue"] for p in stack.get("Parameters", [])}
+    variables |= {
+        "AWS::AccountId": arn[4],
+        "AWS::Region": arn[3],
+        "AWS::Partition": arn[1],
+        "AWS::StackName": stack["StackName"],
+        "AWS::URLSuffix": "amazonaws.com",
+    }
+    return dict(_substitute(template.get("Resources", {}), variables))
 
 
 def _listed_resources(cfn: Any, stack: str) -> dict[str, dict[str, Any]]:
@@ -74,11 +131,12 @@ def verify_stack(session: Any, stack: str) -> StackReport:
     clients = Clients(session)
     cfn = clients.get("cloudformation")
     report = StackReport(stack=stack)
-    status = cfn.describe_stacks(StackName=stack)["Stacks"][0]["StackStatus"]
+    described = cfn.describe_stacks(StackName=stack)["Stacks"][0]
+    status = described["StackStatus"]
     if status not in ("CREATE_COMPLETE", "UPDATE_COMPLETE"):
         report.problems.append(f"stack status {status}")
     listed = _listed_resources(cfn, stack)
-    for logical_id, resource in _template_resources(cfn, stack).items():
+    for logical_id, resource in _template_resources(cfn, described).items():
         cfn_type = resource["Type"]
         if cfn_type in NOTHING_TO_CHECK:
             continue

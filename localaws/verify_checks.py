@@ -72,6 +72,8 @@ def _security_group_rule(clients: Clients, physical_id: str, properties: dict[st
 def _iam_inline_policy(clients: Clients, physical_id: str, properties: dict[str, Any]) -> None:
     iam = clients.get("iam")
     name = properties["PolicyName"]
+    if not isinstance(name, str):
+        raise Missing(f"policy name {name} was not resolved")
     roles = properties.get("Roles", [])
     _need(roles, f"roles of policy {name}")
     for page in iam.get_paginator("list_roles").paginate():
@@ -178,6 +180,9 @@ CHECKS: dict[str, Check] = {
     "AWS::IAM::Role": _call("iam", "get_role", "RoleName"),
     "AWS::IAM::Policy": _iam_inline_policy,
     "AWS::IAM::ManagedPolicy": _call("iam", "get_policy", "PolicyArn"),
+    "AWS::ECR::Repository": _listed(
+        "ecr", "describe_repositories", "repositoryNames", "repositories"
+    ),
     "AWS::KMS::Key": _call("kms", "describe_key", "KeyId"),
     "AWS::KMS::Alias": _kms_alias,
     "Custom::VpcRestrictDefaultSG": _restricted_default_group,

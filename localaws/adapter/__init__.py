@@ -9,6 +9,7 @@ loudly on another moto.
 from __future__ import annotations
 
 from localaws.adapter.base import CloudFormationModel, parsing
+from localaws.adapter.cdk_cli import patch_cdk_cli_support
 from localaws.adapter.compat import MOTO_VERSION, MotoInternalsChanged, check_moto_version
 from localaws.adapter.custom import RestrictDefaultSecurityGroup, patch_custom_types
 from localaws.adapter.elasticache import CacheSubnetGroupResource, ReplicationGroupResource
@@ -64,6 +65,7 @@ def apply() -> None:
                 "(CloudFormationModel.__subclasses__ lookup changed?)"
             )
     patch_stock_models()
+    patch_cdk_cli_support()
     patch_custom_types()
     for model in ADAPTER_MODELS:
         if parsing.resource_class_from_type(model.cloudformation_type()) is not model:
