@@ -46,6 +46,7 @@ demo: setup
 bench: setup services
 	$(PY) bench/synth.py
 	$(PY) bench/api.py
+	$(PY) bench/cost.py
 
 clean:
 	rm -rf cdk.out .pytest_cache

@@ -26,15 +26,22 @@ def _config(env: str) -> Any:
 
 
 def estimate_states(
-    env: str, states: Iterable[str] = STATES, *, synth: Synth = synthesize
+    env: str,
+    states: Iterable[str] = STATES,
+    *,
+    synth: Synth = synthesize,
+    price_region: str | None = None,
 ) -> list[Estimate]:
-    """One estimate per state; synthesizes the unparked and/or parked templates as needed."""
+    """One estimate per state; synthesizes the unparked and/or parked templates as needed.
+
+    Prices are those of the env's region unless `price_region` names another price table.
+    """
     states = list(states)
     unknown = [s for s in states if s not in STATES]
     if unknown:
         raise ValueError(f"unknown state(s) {', '.join(unknown)}; known: {', '.join(STATES)}")
     config = _config(env)
-    prices = load_prices(config.region)
+    prices = load_prices(price_region or config.region)
     assumptions = load_assumptions()
     cache: dict[bool, Any] = {}
 
