@@ -140,6 +140,14 @@ def investigate(
     now = now or dt.datetime.now(dt.UTC)
     cloudwatch = aws.client("cloudwatch")
     alarms = describe_catalog_alarms(cloudwatch, env)
+    if not alarms:
+        from ops.errors import OpsError
+
+        raise OpsError(
+            f"no alarm of the catalog exists for {env!r} in {aws.region}: is the "
+            f"{names.stack_name(env, names.MONITORING)} stack deployed "
+            "(or the region/profile wrong)?"
+        )
     incident = Incident(env=env, region=aws.region, generated_at=now)
     incident.missing = [spec.id for spec in ALARMS if spec.id not in alarms]
     wanted: list[str] = []

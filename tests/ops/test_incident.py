@@ -166,3 +166,12 @@ def test_read_only_check_would_catch_a_mutating_call() -> None:
         except AssertionError:
             continue
         raise AssertionError(f"{mutating} went unnoticed")
+
+
+def test_no_catalog_alarm_at_all_is_a_failed_operation(deployed: Deployed) -> None:
+    every = [names.alarm_name(deployed.env, spec.id) for spec in alarm_catalog.ALARMS]
+    deployed.client("cloudwatch").delete_alarms(AlarmNames=every)
+    result = _run(deployed)
+    assert result.exit_code == 1
+    assert "OhMyCoins-staging-Monitoring stack deployed" in result.output
+    assert "No alarm is firing" not in result.output
