@@ -126,12 +126,16 @@ def _check_one(
     return None
 
 
-def verify_stack(session: Any, stack: str) -> StackReport:
+def verify_stack(session: Any, stack: str, *, endpoint_url: str | None = None) -> StackReport:
     """Verify one stack: every template resource listed, with a physical id, found by its API."""
-    clients = Clients(session)
+    clients = Clients(session, endpoint_url)
     cfn = clients.get("cloudformation")
     report = StackReport(stack=stack)
-    described = cfn.describe_stacks(StackName=stack)["Stacks"][0]
+    try:
+        described = cfn.describe_stacks(StackName=stack)["Stacks"][0]
+    except ClientError as error:
+        report.problems.append(f"stack not found ({error.response['Error'].get('Code')})")
+        return report
     status = described["StackStatus"]
     if status not in ("CREATE_COMPLETE", "UPDATE_COMPLETE"):
         report.problems.append(f"stack status {status}")
@@ -161,18 +165,22 @@ def verify_stack(session: Any, stack: str) -> StackReport:
     return report
 
 
-def deployed_stacks(session: Any, *, prefix: str = "") -> list[str]:
+def deployed_stacks(
+    session: Any, *, prefix: str = "", endpoint_url: str | None = None
+) -> list[str]:
     """Names of the stacks that exist (optionally starting with `prefix`)."""
-    cfn = session.client("cloudformation")
+    cfn = session.client("cloudformation", endpoint_url=endpoint_url)
     names = []
     for page in cfn.get_paginator("describe_stacks").paginate():
         names += [s["StackName"] for s in page["Stacks"] if s["StackName"].startswith(prefix)]
     return names
 
 
-def verify(session: Any, stacks: Iterable[str]) -> list[StackReport]:
+def verify(
+    session: Any, stacks: Iterable[str], *, endpoint_url: str | None = None
+) -> list[StackReport]:
     """Verify every stack; raise VerificationFailed if anything is missing."""
-    reports = [verify_stack(session, stack) for stack in stacks]
+    reports = [verify_stack(session, stack, endpoint_url=endpoint_url) for stack in stacks]
     if not reports or not all(r.ok for r in reports):
         raise VerificationFailed(reports)
     return reports

@@ -17,13 +17,14 @@ class Missing(LookupError):
 class Clients:
     """boto3 clients created once per service."""
 
-    def __init__(self, session: Any) -> None:
+    def __init__(self, session: Any, endpoint_url: str | None = None) -> None:
         self._session = session
+        self._endpoint_url = endpoint_url
         self._clients: dict[str, Any] = {}
 
     def get(self, service: str) -> Any:
         if service not in self._clients:
-            self._clients[service] = self._session.client(service)
+            self._clients[service] = self._session.client(service, endpoint_url=self._endpoint_url)
         return self._clients[service]
 
 

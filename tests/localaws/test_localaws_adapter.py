@@ -12,9 +12,16 @@ from localaws import adapter
 from localaws.cfn_deploy import create_stack
 
 
+@pytest.fixture(scope="module")
+def deployed(aws_module: boto3.Session) -> dict[str, str]:
+    """The sample template, deployed once for the module's read-only checks."""
+    cfn = aws_module.client("cloudformation")
+    return create_stack(cfn, name="adapter-test", template=full_template())
+
+
 @pytest.fixture()
-def deployed(aws: boto3.Session) -> dict[str, str]:
-    return create_stack(aws.client("cloudformation"), name="adapter-test", template=full_template())
+def aws(aws_module: boto3.Session) -> boto3.Session:
+    return aws_module
 
 
 def test_handled_types_are_registered_in_moto() -> None:
