@@ -182,3 +182,17 @@ def test_log_out_returns_to_the_login_form(browser, frontend_url, seeded):
     wait(browser, ec.visibility_of_element_located((By.ID, "logout"))).click()
     wait(browser, ec.visibility_of_element_located((By.ID, "login-form")))
     assert browser.execute_script("return sessionStorage.length") == 0
+
+
+def test_a_rate_limited_user_is_told_when_to_retry(browser, frontend_url, backend_url, seeded):
+    limited = ("limited@example.com", "limited-password-0123")
+    with httpx.Client(base_url=backend_url, timeout=10) as api:
+        api.post(
+            "/api/v1/users/signup", json={"email": limited[0], "password": limited[1]}
+        ).raise_for_status()
+        auth = token(api, *limited)
+        statuses = [api.get("/api/v1/users/me", headers=auth).status_code for _ in range(61)]
+    assert statuses[-1] == 429  # the per-minute allowance is spent
+    log_in(browser, frontend_url, *limited)
+    wait(browser, lambda b: text(b, "status").startswith("Too many requests: try again in "))
+    assert browser.find_element(By.ID, "dashboard").is_displayed() is False
