@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from ops.evidence import Event, Evidence, guard, stamp
 from stacks import names
 
 ALARM_METRIC = "alarm-metric"
@@ -39,45 +39,7 @@ _SIGNS = {
 _QUERY_KEYS = ("Id", "MetricStat", "Expression", "Label", "Period", "AccountId")
 
 
-@dataclass(frozen=True)
-class Event:
-    """One timestamped fact for the incident timeline."""
-
-    time: dt.datetime
-    source: str
-    message: str
-
-
-@dataclass
-class Evidence:
-    """What one diagnostic found."""
-
-    name: str
-    title: str
-    lines: list[str] = field(default_factory=list)
-    events: list[Event] = field(default_factory=list)
-    error: str | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-
 Lookup = Callable[[str], str]  # a stack-output key -> its value (ops.outputs.StackOutputs.value)
-
-
-def _stamp(value: dt.datetime) -> str:
-    return value.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
-
-
-def _guard(name: str, title: str, run: Callable[[Evidence], None]) -> Evidence:
-    evidence = Evidence(name=name, title=title)
-    try:
-        run(evidence)
-    except Exception as exc:  # noqa: BLE001 - reported as evidence, never raised
-        from ops.errors import describe_aws_error
-
-        evidence.error = describe_aws_error(exc) or type(exc).__name__
-    return evidence
 
 
 def metric_queries(alarm: dict[str, Any]) -> list[dict[str, Any]]:
@@ -128,7 +90,7 @@ def alarm_metric(cloudwatch: Any, alarm: dict[str, Any], *, now: dt.datetime) ->
             values = [v for _, v in points]
             ev.lines.append(f"{label}: latest {values[-1]:g}, max {max(values):g} [{series}]")
 
-    return _guard(ALARM_METRIC, f"Metric of {alarm.get('AlarmName', '?')} (last hour)", run)
+    return guard(ALARM_METRIC, f"Metric of {alarm.get('AlarmName', '?')} (last hour)", run)
 
 
 def ecs_service(ecs: Any, lookup: Lookup, service: str) -> Evidence:
@@ -154,7 +116,7 @@ def ecs_service(ecs: Any, lookup: Lookup, service: str) -> Evidence:
                 f"{dep.get('taskDefinition', '').rsplit('/', 1)[-1]}"
             )
         for event in svc.get("events", [])[:MAX_SERVICE_EVENTS]:
-            ev.lines.append(f"{_stamp(event['createdAt'])} {event['message']}")
+            ev.lines.append(f"{stamp(event['createdAt'])} {event['message']}")
             ev.events.append(Event(event["createdAt"], f"ecs {service}", event["message"]))
         arns = ecs.list_tasks(
             cluster=cluster, serviceName=name, desiredStatus="STOPPED", maxResults=MAX_STOPPED_TASKS
@@ -170,7 +132,7 @@ def ecs_service(ecs: Any, lookup: Lookup, service: str) -> Evidence:
             if when:
                 ev.events.append(Event(when, f"ecs {service}", f"task stopped: {text}"))
 
-    return _guard(f"ecs-{service}", f"ECS {service} service", run)
+    return guard(f"ecs-{service}", f"ECS {service} service", run)
 
 
 def rds_state(rds: Any, lookup: Lookup) -> Evidence:
@@ -187,7 +149,7 @@ def rds_state(rds: Any, lookup: Lookup) -> Evidence:
         if db.get("PendingModifiedValues"):
             ev.lines.append(f"pending changes: {db['PendingModifiedValues']}")
 
-    return _guard("rds-state", "RDS instance", run)
+    return guard("rds-state", "RDS instance", run)
 
 
 def rds_events(rds: Any, lookup: Lookup, *, now: dt.datetime) -> Evidence:
@@ -204,10 +166,10 @@ def rds_events(rds: Any, lookup: Lookup, *, now: dt.datetime) -> Evidence:
         if not events:
             ev.lines.append(f"no RDS events for {instance_id} in the last 24 h")
         for event in events:
-            ev.lines.append(f"{_stamp(event['Date'])} {event.get('Message', '')}")
+            ev.lines.append(f"{stamp(event['Date'])} {event.get('Message', '')}")
             ev.events.append(Event(event["Date"], "rds", event.get("Message", "")))
 
-    return _guard("rds-events", "RDS events (last 24 h)", run)
+    return guard("rds-events", "RDS events (last 24 h)", run)
 
 
 def target_health(elbv2: Any, lookup: Lookup) -> Evidence:
@@ -231,7 +193,7 @@ def target_health(elbv2: Any, lookup: Lookup) -> Evidence:
                     f"{health.get('State', 'unknown')} {detail}".rstrip()
                 )
 
-    return _guard("target-health", "Target health (backend and frontend target groups)", run)
+    return guard("target-health", "Target health (backend and frontend target groups)", run)
 
 
 def redis_state(elasticache: Any, lookup: Lookup) -> Evidence:
@@ -251,7 +213,7 @@ def redis_state(elasticache: Any, lookup: Lookup) -> Evidence:
                     f"node {member.get('CacheClusterId')}: {member.get('CurrentRole', '-')}"
                 )
 
-    return _guard("redis-state", "Redis replication group", run)
+    return guard("redis-state", "Redis replication group", run)
 
 
 def run_resource_diagnostic(name: str, aws: Any, lookup: Lookup, *, now: dt.datetime) -> Evidence:

@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from ops import diagnostics
-from ops.diagnostics import ALARM_METRIC, Event, Evidence
+from ops.diagnostics import ALARM_METRIC
+from ops.evidence import Event, Evidence
 from ops.runbooks import RUNBOOK_DIR, Runbook, RunbookError, get
 from stacks import names
 from stacks.alarm_catalog import ALARMS, AlarmSpec

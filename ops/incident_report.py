@@ -2,14 +2,8 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
-from ops.diagnostics import Evidence
+from ops.evidence import Evidence, stamp
 from ops.incident import FiringAlarm, Incident
-
-
-def _utc(value: dt.datetime) -> str:
-    return value.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
 def _runbook_ref(alarm: FiringAlarm) -> str:
@@ -33,7 +27,8 @@ def _summary_line(incident: Incident) -> str:
 
 def text(incident: Incident) -> str:
     """The terminal view: firing alarms most severe first, then the shared diagnostics."""
-    head = f"Incident check for {incident.env} ({incident.region}) at {_utc(incident.generated_at)}"
+    when = stamp(incident.generated_at)
+    head = f"Incident check for {incident.env} ({incident.region}) at {when}"
     lines = [head, _summary_line(incident)]
     if incident.missing:
         lines.append(f"Not deployed (no such alarm): {', '.join(incident.missing)}")
@@ -44,7 +39,7 @@ def text(incident: Incident) -> str:
         lines += [
             "",
             f"{number}. [{alarm.spec.severity.label.upper()}] {alarm.name}"
-            f" since {_utc(alarm.since)}",
+            f" since {stamp(alarm.since)}",
             f"   {alarm.spec.summary}",
             f"   reason: {alarm.reason}",
             f"   runbook: {_runbook_ref(alarm)}  (ops runbook show {alarm.spec.id})",
@@ -72,7 +67,7 @@ def markdown(incident: Incident) -> str:
     """The incident report: summary, timeline, evidence and links, to start the postmortem."""
     top = incident.firing[0].spec.severity.label if incident.firing else "none"
     out = [
-        f"# Incident report: {incident.env}, {_utc(incident.generated_at)}",
+        f"# Incident report: {incident.env}, {stamp(incident.generated_at)}",
         "",
         f"- Environment: `{incident.env}` ({incident.region})",
         f"- Highest alarm severity: {top}",
@@ -89,12 +84,12 @@ def markdown(incident: Incident) -> str:
         for n, alarm in enumerate(incident.firing, start=1):
             out.append(
                 f"| {n} | {alarm.spec.severity.label} | [{alarm.name}]({alarm.console_url}) | "
-                f"{_utc(alarm.since)} | {_runbook_ref(alarm)} |"
+                f"{stamp(alarm.since)} | {_runbook_ref(alarm)} |"
             )
         out.append("")
     out += ["## Timeline (UTC)", ""]
     events = incident.timeline()
-    out += [f"- {_utc(e.time)} [{e.source}] {e.message}" for e in events] or ["- (no events)"]
+    out += [f"- {stamp(e.time)} [{e.source}] {e.message}" for e in events] or ["- (no events)"]
     out += ["", "## Evidence", ""]
     for alarm in incident.firing:
         out += [f"### {alarm.name}", "", alarm.spec.summary, "", f"Reason: {alarm.reason}", ""]
