@@ -52,3 +52,9 @@ def test_an_unknown_collector_is_a_usage_error(collect_db_env):
     done = collect(["coingecko"], collect_db_env)
     assert done.returncode == 2
     assert "invalid choice" in done.stderr
+
+
+def test_max_pages_must_be_positive(collect_db_env):
+    done = collect(["nansen", "--max-pages", "0"], collect_db_env)
+    assert done.returncode == 2
+    assert "must be at least 1" in done.stderr

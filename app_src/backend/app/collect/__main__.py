@@ -28,10 +28,17 @@ def configure_logging() -> None:
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
+def positive(value: str) -> int:
+    number = int(value)
+    if number < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return number
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m app.collect", description=__doc__)
     parser.add_argument("collector", choices=sorted(COLLECTORS))
-    parser.add_argument("--max-pages", type=int, default=DEFAULT_MAX_PAGES)
+    parser.add_argument("--max-pages", type=positive, default=DEFAULT_MAX_PAGES)
     args = parser.parse_args(argv)
     configure_logging()
 
