@@ -14,6 +14,7 @@ from cdk_app.config import EnvConfig
 from stacks import names
 from stacks.app import EnvStacks
 from stacks.cfn_lint_plugin import CfnLintPlugin
+from stacks.rds_guard import RdsStoppedGuard
 
 NAG = "AwsSolutions::AwsSolutions-"
 
@@ -38,6 +39,18 @@ def acknowledge(stacks: EnvStacks, config: EnvConfig) -> None:
     _network(stacks)
     _data(stacks, config)
     _service(stacks, config)
+    if stacks.monitoring.rds_guard is not None:
+        acknowledge_rds_guard(stacks.monitoring.rds_guard)
+
+
+def acknowledge_rds_guard(guard: RdsStoppedGuard) -> None:
+    """The keep-RDS-stopped guard's state machine (also used on its own in tests)."""
+    _ack(
+        guard.state_machine,
+        "IAM5[Resource::*]",
+        "Log delivery and X-Ray tracing accept only Resource '*'; the RDS actions are limited to "
+        "this one instance ARN.",
+    )
 
 
 def _network(stacks: EnvStacks) -> None:

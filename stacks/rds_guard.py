@@ -9,7 +9,7 @@ on the alarm topic.
 
 from __future__ import annotations
 
-from aws_cdk import Acknowledgment, ArnFormat, Duration, RemovalPolicy, Stack, Validations
+from aws_cdk import ArnFormat, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_logs as logs
@@ -74,13 +74,7 @@ class RdsStoppedGuard(Construct):
         )
         if topic.master_key is not None:  # publishing to an encrypted topic needs its key
             topic.master_key.grant(self.state_machine, "kms:Decrypt", "kms:GenerateDataKey")
-        Validations.of(self.state_machine).acknowledge(
-            Acknowledgment(
-                id="AwsSolutions::AwsSolutions-IAM5[Resource::*]",
-                reason="Log delivery and X-Ray tracing accept only Resource '*'; the RDS actions "
-                "are limited to this one instance ARN.",
-            )
-        )
+        # Its cdk-nag acknowledgement (IAM5 on log delivery) lives in stacks/nag.py.
         self.rule = events.Rule(
             self,
             "AutoStartRule",

@@ -1,0 +1,147 @@
+"""Full validation: built-in, cdk-nag AwsSolutions and cfn-lint on the real app of every env."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import aws_cdk as cdk
+import pytest
+from aws_cdk import aws_sns as sns
+from stack_templates import SynthesizedEnv
+
+from cdk_app.config import known_envs
+from cdk_app.summary import summarize
+from stacks import alarm_catalog, names
+from stacks.cfn_lint_plugin import CfnLintPlugin, lint_templates
+from stacks.nag import enable_checks
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def validated(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[object, Path]]:
+    """Every env synthesized exactly as `cdk synth` does, with every check on."""
+    results = {}
+    for env in known_envs():
+        outdir = tmp_path_factory.mktemp(f"validated-{env}")
+        results[env] = (summarize(env, outdir=outdir, validate=True), outdir)
+    return results
+
+
+@pytest.mark.parametrize("env", ["local", "staging", "production"])
+def test_env_passes_cdk_nag_builtin_and_cfn_lint(validated: dict, env: str) -> None:
+    summary, outdir = validated[env]
+    assert summary.ok, summary.error
+    assert len(summary.alarms) == len(alarm_catalog.ALARM_IDS)
+    report = json.loads((outdir / "validation-report.json").read_text())
+    plugins = {plugin["pluginName"]: plugin for plugin in report["pluginReports"]}
+    assert plugins["AwsSolutions"]["conclusion"] == "success"
+    assert plugins["AwsSolutions"]["violations"] == []
+
+
+def test_every_acknowledgement_has_a_reason(validated: dict) -> None:
+    _summary, outdir = validated["staging"]
+    report = json.loads((outdir / "validation-report.json").read_text())
+    (nag,) = (p for p in report["pluginReports"] if p["pluginName"] == "AwsSolutions")
+    acknowledged = nag["suppressedViolations"]
+    assert acknowledged
+    for violation in acknowledged:
+        assert len(violation["reason"]) >= 40, violation["ruleName"]
+
+
+def test_cfn_lint_every_template_of_every_env(envs: dict[str, SynthesizedEnv]) -> None:
+    paths = [path for synth in envs.values() for path in synth.template_paths()]
+    assert len(paths) == 4 * len(known_envs())
+    findings = lint_templates(paths, regions=["ap-southeast-2"])
+    assert [str(finding) for finding in findings] == []
+
+
+def test_cfn_lint_reports_warnings(tmp_path: Path) -> None:
+    template = tmp_path / "bad.template.json"
+    template.write_text(
+        json.dumps(
+            {
+                "Resources": {
+                    "Subnet": {
+                        "Type": "AWS::EC2::Subnet",
+                        "Properties": {
+                            "VpcId": "vpc-12345678",
+                            "CidrBlock": "10.0.0.0/24",
+                            "AvailabilityZone": "ap-southeast-2a",
+                        },
+                    }
+                }
+            }
+        )
+    )
+    findings = lint_templates([template], regions=["ap-southeast-2"])
+    assert [finding.rule_id for finding in findings] == ["W3010"]
+
+
+def test_checks_fail_synthesis_on_an_unacknowledged_finding(tmp_path: Path) -> None:
+    app = cdk.App(outdir=str(tmp_path), builtin_cloud_formation_validation=False)
+    stack = cdk.Stack(app, "Bad", env=cdk.Environment(region="ap-southeast-2"))
+    sns.Topic(stack, "PlainTopic")  # no SSL-only policy
+    enable_checks(app, regions=["ap-southeast-2"])
+    with pytest.raises(RuntimeError, match="ValidationFailed"):
+        app.synth()
+    report = json.loads((tmp_path / "validation-report.json").read_text())
+    rules = {v["ruleName"] for p in report["pluginReports"] for v in p["violations"]}
+    assert "AwsSolutions-SNS3" in rules
+
+
+def test_cfn_lint_plugin_fails_synthesis(tmp_path: Path) -> None:
+    app = cdk.App(outdir=str(tmp_path), builtin_cloud_formation_validation=False)
+    stack = cdk.Stack(app, "Lint", env=cdk.Environment(region="ap-southeast-2"))
+    cdk.CfnResource(
+        stack,
+        "Subnet",
+        type="AWS::EC2::Subnet",
+        properties={
+            "VpcId": "vpc-12345678",
+            "CidrBlock": "10.0.0.0/24",
+            "AvailabilityZone": "ap-southeast-2a",
+        },
+    )
+    cdk.Validations.of(app).add_plugins(CfnLintPlugin(regions=["ap-southeast-2"]))
+    with pytest.raises(RuntimeError, match="ValidationFailed"):
+        app.synth()
+    report = json.loads((tmp_path / "validation-report.json").read_text())
+    (lint,) = (p for p in report["pluginReports"] if p["pluginName"] == "cfn-lint")
+    assert [v["ruleName"] for v in lint["violations"]] == ["W3010"]
+
+
+def test_acknowledgements_live_in_one_module() -> None:
+    pattern = re.compile(r"\.acknowledge\(|ignore_checks|add_metadata\(\"cfn-lint\"")
+    offenders = [
+        str(path.relative_to(ROOT))
+        for folder in ("stacks", "cdk_app")
+        for path in (ROOT / folder).rglob("*.py")
+        if path.name != "nag.py" and pattern.search(path.read_text())
+    ]
+    assert offenders == []
+
+
+def test_app_entry_point_rejects_an_unknown_env(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "cdk_app"],
+        cwd=ROOT,
+        env={**os.environ, "CDK_OUTDIR": str(tmp_path), "CDK_CONTEXT_JSON": '{"env": "prod"}'},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 2
+    assert "unknown environment 'prod'; known: local, production, staging" in result.stderr
+
+
+def test_stack_names_follow_the_contract(validated: dict) -> None:
+    summary, _outdir = validated["production"]
+    assert sorted(summary.resources) == sorted(
+        names.stack_name("production", part) for part in names.STACK_PARTS
+    )
