@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import jwt
-from conftest import APP_ENV, PASSWORD
+from backend_testenv import APP_ENV, PASSWORD
 
 
 def claims(token: str) -> dict:

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 from app.core.config import PLACEHOLDER, Settings
-from conftest import BACKEND, ROOT
+from backend_testenv import BACKEND, ROOT
 from pydantic import ValidationError
 
 STRONG = "s" * 40

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import services
+from backend_testenv import services
 
 
 def test_health_check_is_true_and_not_rate_limited(api) -> None:

@@ -7,7 +7,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import APP_ENV, BACKEND, admin_connect, recreate_database
+from backend_testenv import APP_ENV, BACKEND, admin_connect, recreate_database
 from sqlalchemy import create_engine, inspect, text
 
 MIGRATION_DB = "ohmycoins_test_migrations"
