@@ -13,7 +13,7 @@ import httpx
 from sqlmodel import Session
 
 from app import crud
-from app.collect.http import AuthRejected, CollectorError, Fetcher, RetryPolicy
+from app.collect.http import CollectorError, Fetcher, RetryPolicy
 from app.collect.registry import Collector
 from app.models import NewsItemCreate, SmartMoneyFlowCreate
 
@@ -84,10 +84,7 @@ def run_collector(
         for items in collector.pages(fetcher, api_key, max_pages, now or datetime.now(UTC)):
             outcome.fetched += len(items)
             outcome.stored += store(session, collector, items)
-    except AuthRejected as exc:
-        log.error("%s: %s", collector.name, exc)
-        outcome.errors.append(str(exc))
-    except CollectorError as exc:
+    except CollectorError as exc:  # includes AuthRejected (401/403): no retry, stop here
         log.error("%s: %s", collector.name, fetcher.redact(str(exc)))
         outcome.errors.append(fetcher.redact(str(exc)))
     except Exception as exc:
