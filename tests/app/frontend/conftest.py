@@ -37,13 +37,13 @@ CHROMIUM_FLAGS = (
 )
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def admin() -> tuple[str, str]:
     """The superuser prestart creates (FIRST_SUPERUSER); it may post prices."""
     return ADMIN
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def e2e_env() -> dict[str, str]:
     """Backend settings on a fresh, migrated database of its own (prestart adds the admin)."""
     env = backend_env(
@@ -53,20 +53,20 @@ def e2e_env() -> dict[str, str]:
     return env
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def backend_url(e2e_env) -> Iterator[str]:
     with run_backend(e2e_env) as url:
         yield url
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def frontend_url(backend_url) -> Iterator[str]:
     host, port = backend_url.removeprefix("http://").split(":")
     with serve_frontend(backend_host=host, backend_port=int(port)) as url:
         yield url
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
     """Headless Chromium (Debian's package) through chromium-driver, with a fresh profile."""
     from selenium import webdriver
