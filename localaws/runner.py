@@ -48,8 +48,14 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _files(state_dir: Path) -> tuple[Path, Path, Path]:
-    return state_dir / "moto.pid", state_dir / "moto.port", state_dir / "moto.log"
+def _files(state_dir: Path | None) -> tuple[Path, Path, Path]:
+    directory = state_dir or STATE_DIR
+    return directory / "moto.pid", directory / "moto.port", directory / "moto.log"
+
+
+def log_file(state_dir: Path | None = None) -> Path:
+    """Where the server writes its log."""
+    return _files(state_dir)[2]
 
 
 def _alive(pid: int) -> bool:
@@ -70,7 +76,7 @@ def _responds(port: int) -> bool:
         return False
 
 
-def status(*, state_dir: Path = STATE_DIR) -> ServerStatus:
+def status(*, state_dir: Path | None = None) -> ServerStatus:
     """Read the pid/port files; a dead pid means not running."""
     pid_file, port_file, _log = _files(state_dir)
     if not pid_file.exists() or not port_file.exists():
@@ -82,16 +88,16 @@ def status(*, state_dir: Path = STATE_DIR) -> ServerStatus:
     return ServerStatus(running=True, pid=pid, port=port)
 
 
-def start(*, port: int | None = None, state_dir: Path = STATE_DIR) -> ServerStatus:
+def start(*, port: int | None = None, state_dir: Path | None = None) -> ServerStatus:
     """Start the server in the background (or return the one already running)."""
     current = status(state_dir=state_dir)
     if current.running:
         return current
-    state_dir.mkdir(parents=True, exist_ok=True)
-    pid_file, port_file, log_file = _files(state_dir)
+    pid_file, port_file, log_path = _files(state_dir)
+    pid_file.parent.mkdir(parents=True, exist_ok=True)
     port = port or free_port()
     command = [sys.executable, "-m", "localaws.server", "--host", HOST, "--port", str(port)]
-    with log_file.open("ab") as log:
+    with log_path.open("ab") as log:
         process = subprocess.Popen(  # noqa: S603 - fixed argv, no shell
             command,
             cwd=REPO_ROOT,
@@ -110,11 +116,11 @@ def start(*, port: int | None = None, state_dir: Path = STATE_DIR) -> ServerStat
             return ServerStatus(running=True, pid=process.pid, port=port)
         time.sleep(0.2)
     stop(state_dir=state_dir)
-    tail = log_file.read_text(errors="replace")[-2000:]
-    raise RuntimeError(f"local AWS server did not start on port {port}; log {log_file}:\n{tail}")
+    tail = log_path.read_text(errors="replace")[-2000:]
+    raise RuntimeError(f"local AWS server did not start on port {port}; log {log_path}:\n{tail}")
 
 
-def stop(*, state_dir: Path = STATE_DIR, timeout_s: float = 10.0) -> bool:
+def stop(*, state_dir: Path | None = None, timeout_s: float = 10.0) -> bool:
     """Stop the server started by `start`; True if one was running."""
     current = status(state_dir=state_dir)
     pid_file, port_file, _log = _files(state_dir)

@@ -38,6 +38,7 @@ COMMANDS: dict[str, str] = {
     "unpark": "ops.commands.park:unpark",
     "runbook": "ops.commands.runbook:runbook",
     "incident": "ops.commands.incident:incident",
+    "local": "localaws.cli:local",
 }
 
 
