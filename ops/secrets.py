@@ -72,7 +72,10 @@ def check(aws: Aws, outputs: StackOutputs) -> list[dict[str, Any]]:
         except ClientError as exc:
             if error_code(exc) != "ResourceNotFoundException":
                 raise
-            results.append({"secret": arn, "ok": False, "problems": ["secret does not exist"]})
+            results.append(
+                {"secret": arn, "arn": arn, "ok": False, "keys": sorted(keys),
+                 "problems": ["secret does not exist"]}
+            )  # fmt: skip
             continue
         stages = [s for v in described.get("VersionIdsToStages", {}).values() for s in v]
         if "AWSCURRENT" not in stages:

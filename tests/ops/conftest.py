@@ -74,6 +74,8 @@ def build(env: str = ENV) -> Deployed:
     client = _client
     ec2, ecs, rds = client("ec2"), client("ecs"), client("rds")
     vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    ec2.modify_vpc_attribute(VpcId=vpc, EnableDnsHostnames={"Value": True})  # as CDK's VPC; moto's
+    # RunTask needs it to name the task's network interface
     subnets = [
         ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.0.{i}.0/24", AvailabilityZone=f"{REGION}{z}")[
             "Subnet"
@@ -130,6 +132,7 @@ def build(env: str = ENV) -> Deployed:
         container: dict[str, Any] = {
             "name": role,
             "image": f"example/{role}:1",
+            "memory": 512,  # moto's RunTask needs a container-level memory
             "portMappings": [{"containerPort": port}],
             "logConfiguration": {
                 "logDriver": "awslogs",

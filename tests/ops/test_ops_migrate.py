@@ -1,0 +1,102 @@
+"""`ops migrate`: one-off task from the backend's definition, same network, exit code, log tail."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+from click.testing import CliRunner
+from conftest import Deployed
+from moto.core import DEFAULT_ACCOUNT_ID
+from moto.ecs.models import ecs_backends
+
+from ops import migrate
+from ops.cli import cli
+
+
+def _finish_tasks(d: Deployed, *, exit_code: int, lines: list[str]) -> Any:
+    """A hook that makes every started task stop (moto never stops one) and log `lines`."""
+
+    def finish(params: dict[str, Any], **_: Any) -> None:
+        backend = ecs_backends[DEFAULT_ACCOUNT_ID][d.region]
+        for arn in params["tasks"]:
+            task = backend.tasks[d.ids["cluster"]][arn]
+            if task.last_status == "STOPPED":
+                continue
+            task.last_status = "STOPPED"
+            task.stopped_reason = "Essential container in task exited"
+            task.containers[0].exitCode = exit_code
+            logs, stream = d.client("logs"), f"backend/backend/{arn.rsplit('/', 1)[-1]}"
+            logs.create_log_stream(logGroupName=d.ids["log_group"], logStreamName=stream)
+            logs.put_log_events(
+                logGroupName=d.ids["log_group"], logStreamName=stream,
+                logEvents=[{"timestamp": int(time.time() * 1000) + i, "message": m}
+                           for i, m in enumerate(lines)],
+            )  # fmt: skip
+
+    return finish
+
+
+def _started(d: Deployed) -> list[Any]:
+    return list(ecs_backends[DEFAULT_ACCOUNT_ID][d.region].tasks.get(d.ids["cluster"], {}).values())
+
+
+def test_plan_reuses_the_service_network_and_overrides_the_command(deployed: Deployed) -> None:
+    request = migrate.plan(deployed.aws(), deployed.outputs())["request"]
+    service = deployed.client("ecs").describe_services(
+        cluster=deployed.ids["cluster"], services=[deployed.ids["backend"]]
+    )["services"][0]
+    assert request["networkConfiguration"] == service["networkConfiguration"]
+    assert request["taskDefinition"] == service["taskDefinition"]
+    assert request["launchType"] == "FARGATE"
+    assert request["overrides"]["containerOverrides"] == [
+        {"name": "backend", "command": ["python", "-m", "app.prestart"]}
+    ]
+
+
+def test_migrate_waits_and_reports_exit_code_and_log(deployed: Deployed) -> None:
+    ctx = deployed.context()
+    lines = ["Running migrations", "INFO  [alembic] upgrade -> head", "done"]
+    ctx.hooks.append(
+        ("before-parameter-build.ecs.DescribeTasks",
+         _finish_tasks(deployed, exit_code=0, lines=lines))
+    )  # fmt: skip
+    result = CliRunner().invoke(cli, ["migrate", "--env", "staging", "--yes", "--json"], obj=ctx)
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["exit_code"] == 0 and data["log_tail"] == lines
+    assert len(_started(deployed)) == 1
+
+
+def test_migrate_failure_exits_1(deployed: Deployed) -> None:
+    ctx = deployed.context()
+    hook = _finish_tasks(deployed, exit_code=3, lines=["relation does not exist"])
+    ctx.hooks.append(("before-parameter-build.ecs.DescribeTasks", hook))
+    result = CliRunner().invoke(cli, ["migrate", "--env", "staging", "--yes"], obj=ctx)
+    assert result.exit_code == 1
+    assert "exit code: 3" in result.stdout and "relation does not exist" in result.stdout
+    assert "exit code 3" in result.stderr
+
+
+def test_migrate_no_wait_and_dry_run(deployed: Deployed) -> None:
+    runner = CliRunner()
+    dry = runner.invoke(cli, ["migrate", "--env", "staging", "--dry-run"], obj=deployed.context())
+    assert dry.exit_code == 0 and deployed.mutating_calls() == [] and _started(deployed) == []
+    started = runner.invoke(
+        cli,
+        ["migrate", "--env", "staging", "--yes", "--no-wait", "--json"],
+        obj=deployed.context(),
+    )
+    assert started.exit_code == 0, started.output
+    assert json.loads(started.stdout)["task"].startswith("arn:aws:ecs:")
+    assert deployed.mutating_calls() == ["RunTask"]
+
+
+def test_migrate_missing_service(deployed: Deployed) -> None:
+    deployed.client("ecs").delete_service(
+        cluster=deployed.ids["cluster"], service=deployed.ids["backend"], force=True
+    )
+    result = CliRunner().invoke(cli, ["migrate", "--env", "staging", "--yes"],
+                                obj=deployed.context())  # fmt: skip
+    assert result.exit_code == 1 and deployed.ids["backend"] in result.stderr

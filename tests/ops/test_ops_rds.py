@@ -1,0 +1,144 @@
+"""`ops rds`: stop/start/status, stopped-for duration, replicas and other states."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from botocore.stub import Stubber
+from click.testing import CliRunner
+from conftest import Deployed
+from moto.core import DEFAULT_ACCOUNT_ID
+from moto.rds.models import rds_backends
+
+from ops import rds
+from ops.aws import Aws
+from ops.cli import cli
+from ops.errors import OpsError
+
+
+def _set_status(d: Deployed, status: str) -> None:
+    rds_backends[DEFAULT_ACCOUNT_ID][d.region].databases[d.ids["db"]].status = status
+
+
+def _status(d: Deployed) -> str:
+    found = d.client("rds").describe_db_instances(DBInstanceIdentifier=d.ids["db"])
+    return found["DBInstances"][0]["DBInstanceStatus"]
+
+
+def test_stop_then_start(deployed: Deployed) -> None:
+    assert rds.stop(deployed.aws(), deployed.ids["db"], poll_seconds=0) == "stopped"
+    assert _status(deployed) == "stopped"
+    assert rds.start(deployed.aws(), deployed.ids["db"], poll_seconds=0) == "available"
+    assert _status(deployed) == "available"
+
+
+def test_already_stopped_is_success(deployed: Deployed) -> None:
+    deployed.client("rds").stop_db_instance(DBInstanceIdentifier=deployed.ids["db"])
+    deployed.calls.clear()
+    result = CliRunner().invoke(
+        cli, ["rds", "stop", "--env", "staging", "--yes", "--json"], obj=deployed.context()
+    )
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["result"] == "already stopped"
+    assert deployed.mutating_calls() == []
+
+
+def test_modifying_is_explained(deployed: Deployed) -> None:
+    _set_status(deployed, "modifying")
+    result = CliRunner().invoke(
+        cli, ["rds", "stop", "--env", "staging", "--yes"], obj=deployed.context()
+    )
+    assert result.exit_code == 1
+    assert "'modifying'" in result.stderr and "modification" in result.stderr
+    assert deployed.mutating_calls() == []
+
+
+def test_read_replica_and_its_source_are_refused(deployed: Deployed) -> None:
+    deployed.client("rds").create_db_instance_read_replica(
+        DBInstanceIdentifier="replica", SourceDBInstanceIdentifier=deployed.ids["db"]
+    )
+    with pytest.raises(OpsError, match="has read replicas \\(replica\\)"):
+        rds.stop(deployed.aws(), deployed.ids["db"])
+    with pytest.raises(OpsError, match=f"is a read replica of {deployed.ids['db']}"):
+        rds.stop(deployed.aws(), "replica")
+    assert deployed.mutating_calls() == []
+    assert _status(deployed) == "available"
+
+
+def test_dry_run_stop_and_start(deployed: Deployed) -> None:
+    runner = CliRunner()
+    stop = runner.invoke(
+        cli, ["rds", "stop", "--env", "staging", "--dry-run", "--json"], obj=deployed.context()
+    )
+    assert stop.exit_code == 0 and json.loads(stop.stdout)["result"] == "would stop"
+    start = runner.invoke(
+        cli, ["rds", "start", "--env", "staging", "--dry-run"], obj=deployed.context()
+    )
+    assert start.exit_code == 0 and "already available" in start.stdout
+    assert deployed.mutating_calls() == []
+    assert _status(deployed) == "available"
+
+
+def test_start_explains_other_states(deployed: Deployed) -> None:
+    _set_status(deployed, "backing-up")
+    with pytest.raises(OpsError, match="backup is running"):
+        rds.start(deployed.aws(), deployed.ids["db"])
+
+
+def test_failed_state_stops_the_wait(deployed: Deployed) -> None:
+    deployed.client("rds").stop_db_instance(DBInstanceIdentifier=deployed.ids["db"])
+    aws = deployed.aws()
+    aws.on("after-call.rds.StartDBInstance", lambda **_: _set_status(deployed, "failed"))
+    with pytest.raises(OpsError, match="'failed'"):
+        rds.start(aws, deployed.ids["db"], poll_seconds=0)
+
+
+def _stubbed_status(aws_env: None, status: str, events: list[dict], now: datetime) -> rds.RdsStatus:
+    aws = Aws(region="ap-southeast-2")
+    with Stubber(aws.client("rds")) as stub:
+        instance = {"DBInstanceIdentifier": "db", "DBInstanceStatus": status}
+        stub.add_response("describe_db_instances", {"DBInstances": [instance]})
+        if status == "stopped":
+            stub.add_response("describe_events", {"Events": events})
+        return rds.status(aws, "db", now=now)
+
+
+def test_status_stopped_days_and_warning(aws_env: None) -> None:
+    now = datetime(2026, 3, 10, 12, tzinfo=UTC)
+    stopped = now - timedelta(days=6, hours=2)
+    events = [
+        {"Message": "DB instance stopped", "Date": stopped},
+        {"Message": "DB instance stopped", "Date": stopped - timedelta(days=9)},
+        {"Message": "DB instance started", "Date": stopped - timedelta(days=1)},
+    ]
+    result = _stubbed_status(aws_env, "stopped", events, now)
+    assert result.stopped_since == stopped
+    assert result.stopped_days == pytest.approx(6.08, abs=0.01)
+    assert result.auto_start_at == stopped + timedelta(days=7)
+    assert "starts it automatically" in result.warning
+
+
+def test_status_no_warning_before_day_six(aws_env: None) -> None:
+    now = datetime(2026, 3, 10, 12, tzinfo=UTC)
+    events = [{"Message": "DB instance stopped", "Date": now - timedelta(days=5, hours=23)}]
+    result = _stubbed_status(aws_env, "stopped", events, now)
+    assert result.stopped_days == pytest.approx(5.96, abs=0.01)
+    assert result.warning == ""
+
+
+def test_status_unknown_stop_time_and_available(aws_env: None) -> None:
+    now = datetime(2026, 3, 10, tzinfo=UTC)
+    assert "unknown time" in _stubbed_status(aws_env, "stopped", [], now).warning
+    available = _stubbed_status(aws_env, "available", [], now)
+    assert available.status == "available" and available.stopped_days is None
+
+
+def test_status_command_json(deployed: Deployed) -> None:
+    result = CliRunner().invoke(
+        cli, ["rds", "status", "--env", "staging", "--json"], obj=deployed.context()
+    )
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["instance_id"] == deployed.ids["db"] and data["status"] == "available"

@@ -1,0 +1,76 @@
+"""`ops status`: every section, concurrent calls, a failing section."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from typing import Any
+
+from click.testing import CliRunner
+from conftest import MUTED_BEFORE, Deployed
+
+from ops import scale, status
+from ops.cli import cli
+
+
+def test_status_json_sections(deployed: Deployed) -> None:
+    result = CliRunner().invoke(
+        cli, ["status", "--env", "staging", "--json"], obj=deployed.context()
+    )
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    backend = data["services"]["backend"]
+    assert (backend["desired"], backend["min"], backend["max"]) == (1, 1, 3)
+    assert backend["scaling_suspended"] is False
+    assert data["rds"]["status"] == "available"
+    assert data["redis"] == {"id": deployed.ids["cache"], "status": "available"}
+    assert data["targets"] == {"backend": {}, "frontend": {}}  # moto has no target health
+    assert data["alarms"]["muted"] == [MUTED_BEFORE]
+    assert data["scale"] == {"scaled_to_zero": False}
+
+
+def test_status_text_after_scaling_to_zero(deployed: Deployed) -> None:
+    aws = deployed.aws()
+    assert scale.to_zero(aws, deployed.outputs(aws), "staging", poll_seconds=0).ok
+    result = CliRunner().invoke(cli, ["status", "--env", "staging"], obj=deployed.context())
+    assert result.exit_code == 0, result.output
+    assert "SCALED TO ZERO" in result.stdout
+    assert "scaling suspended" in result.stdout and "database  stopped" in result.stdout
+    assert deployed.calls.count("DescribeStacks") >= 2
+
+
+def test_status_reads_only(deployed: Deployed) -> None:
+    status.collect(deployed.aws(), deployed.outputs(), "staging")
+    assert deployed.mutating_calls() == []
+
+
+def test_status_calls_run_concurrently(deployed: Deployed) -> None:
+    threads: set[str] = set()
+    active, peak = [0], [0]
+    lock = threading.Lock()
+
+    def slow(**_: Any) -> None:
+        with lock:
+            threads.add(threading.current_thread().name)
+            active[0] += 1
+            peak[0] = max(peak[0], active[0])
+        time.sleep(0.2)
+        with lock:
+            active[0] -= 1
+
+    aws = deployed.aws()
+    aws.on("before-call", slow)
+    outputs = deployed.outputs(aws)
+    outputs.of_stack("Data"), outputs.of_stack("Service")  # discovery first, as collect does
+    status.collect(aws, outputs, "staging")
+    # six sections, each starting with a 0.2 s call: at least four were in flight at once
+    assert len(threads) >= 4 and peak[0] >= 4
+
+
+def test_status_section_failure_exits_1(deployed: Deployed) -> None:
+    deployed.client("elbv2").delete_target_group(TargetGroupArn=deployed.ids["frontend_tg"])
+    result = CliRunner().invoke(cli, ["status", "--env", "staging"], obj=deployed.context())
+    assert result.exit_code == 1
+    assert "targets: ERROR" in result.stdout and "could not read: targets" in result.stderr
+    assert "database  available" in result.stdout  # the other sections are still shown
