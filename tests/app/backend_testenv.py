@@ -21,9 +21,15 @@ if str(BACKEND) not in sys.path:
     sys.path.insert(0, str(BACKEND))
 
 
-def services(*args: str) -> str:
-    """Run scripts/services.sh; returns its stdout."""
-    done = subprocess.run([str(SERVICES), *args], capture_output=True, text=True, timeout=600)
+def services(*args: str, env: dict[str, str] | None = None) -> str:
+    """Run scripts/services.sh (env: extra variables, e.g. another instance); returns stdout."""
+    done = subprocess.run(
+        [str(SERVICES), *args],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ, **(env or {})},
+    )
     if done.returncode != 0:
         raise RuntimeError(f"services.sh {' '.join(args)} failed:\n{done.stderr}")
     return done.stdout

@@ -6,7 +6,9 @@ recreates the dedicated test database and migrates it from empty with Alembic.
 
 from __future__ import annotations
 
+import os
 import socket
+import subprocess
 import sys
 import threading
 import time
@@ -21,6 +23,7 @@ import httpx  # noqa: E402
 import pytest  # noqa: E402
 from backend_testenv import (  # noqa: E402
     APP_ENV,
+    BACKEND,
     PASSWORD,
     REDIS_PASSWORD,
     TEST_DB,
@@ -137,3 +140,61 @@ def make_account(api) -> Callable[..., Account]:
         return Account(str(user.id), email, resp.json()["access_token"], admin)
 
     return make
+
+
+@dataclass
+class IsolatedBackend:
+    """The app in its own uvicorn process on a Redis instance of its own, which tests may stop."""
+
+    url: str
+    log: Path
+    redis_env: dict[str, str]
+
+    def redis(self, action: str) -> None:
+        """`start` or `stop` this backend's private Redis (other test runs are not affected)."""
+        services(f"{action}-redis", env=self.redis_env)
+
+    def log_text(self) -> str:
+        return self.log.read_text()
+
+
+@pytest.fixture
+def isolated_backend(database, tmp_path) -> Iterator[IsolatedBackend]:
+    redis_port = _free_port()
+    redis_env = {
+        "OHMYCOINS_SERVICES_DIR": str(tmp_path / "services"),
+        "OHMYCOINS_REDIS_PORT": str(redis_port),
+    }
+    services("start-redis", env=redis_env)
+    password = (tmp_path / "services" / "redis-password").read_text().strip()
+    port = _free_port()
+    env = {
+        **os.environ,
+        **APP_ENV,
+        "REDIS_URL": f"redis://127.0.0.1:{redis_port}/0",
+        "REDIS_PASSWORD": password,
+    }
+    log = tmp_path / "backend.log"
+    with log.open("w") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1",
+             "--port", str(port), "--log-level", "warning"],
+            cwd=BACKEND, env=env, stdout=out, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(f"{url}/api/v1/utils/health-check/", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"backend did not start:\n{log.read_text()}")
+            time.sleep(0.1)
+        yield IsolatedBackend(url, log, redis_env)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=15)
+        services("stop-redis", env=redis_env)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from backend_testenv import services
-
 
 def test_health_check_is_true_and_not_rate_limited(api) -> None:
     for _ in range(3):
@@ -19,19 +17,24 @@ def test_ready_when_postgres_and_redis_answer(api) -> None:
     assert resp.json()["checks"] == {"postgres": "ok", "redis": "ok"}
 
 
-def test_ready_is_503_without_redis_and_health_stays_up(api) -> None:
-    services("stop-redis")
-    try:
-        resp = api.get("/utils/ready")
-        assert resp.status_code == 503
-        body = resp.json()
-        assert body["status"] == "unavailable"
-        assert body["checks"]["postgres"] == "ok"
-        assert body["checks"]["redis"].startswith("error")
-        assert api.get("/utils/health-check/").status_code == 200
-    finally:
-        services("start-redis")
-    assert api.get("/utils/ready").status_code == 200
+def test_ready_is_503_without_redis_and_health_stays_up(isolated_backend) -> None:
+    import httpx
+
+    backend = isolated_backend
+    with httpx.Client(base_url=f"{backend.url}/api/v1", timeout=30) as api:
+        assert api.get("/utils/ready").status_code == 200
+        backend.redis("stop")
+        try:
+            resp = api.get("/utils/ready")
+            assert resp.status_code == 503
+            body = resp.json()
+            assert body["status"] == "unavailable"
+            assert body["checks"]["postgres"] == "ok"
+            assert body["checks"]["redis"].startswith("error")
+            assert api.get("/utils/health-check/").status_code == 200
+        finally:
+            backend.redis("start")
+        assert api.get("/utils/ready").status_code == 200
 
 
 def test_docs_and_openapi_are_served(api, server) -> None:

@@ -40,7 +40,18 @@ async def lifespan(_: FastAPI) -> AsyncIterator[None]:
     await close_redis()
 
 
+def configure_logging() -> None:
+    """Level-tagged lines on stderr (CloudWatch via the awslogs driver), unless already set up."""
+    root = logging.getLogger()
+    if not root.handlers:
+        logging.basicConfig(
+            level=settings.LOG_LEVEL,
+            format="%(asctime)s %(levelname)s %(name)s %(message)s",
+        )
+
+
 def create_app() -> FastAPI:
+    configure_logging()
     app = FastAPI(
         title=settings.PROJECT_NAME,
         openapi_url="/openapi.json",

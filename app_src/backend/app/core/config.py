@@ -22,6 +22,7 @@ class Settings(BaseSettings):
     PROJECT_NAME: str = "OhMyCoins"
     API_V1_STR: str = "/api/v1"
     ENVIRONMENT: Literal["local", "test", "staging", "production"] = "local"
+    LOG_LEVEL: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
     SECRET_KEY: str = PLACEHOLDER
     ACCESS_TOKEN_EXPIRE_MINUTES: int = 60 * 24
