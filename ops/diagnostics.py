@@ -102,6 +102,7 @@ def ecs_service(ecs: Any, lookup: Lookup, service: str) -> Evidence:
 
     def run(ev: Evidence) -> None:
         cluster, name = lookup(names.Outputs.CLUSTER_NAME), lookup(key)
+        group = f"service:{name}"  # the group ECS gives a service's tasks
         found = ecs.describe_services(cluster=cluster, services=[name]).get("services", [])
         if not found:
             raise LookupError(f"service {name} not found in cluster {cluster}")
@@ -122,6 +123,7 @@ def ecs_service(ecs: Any, lookup: Lookup, service: str) -> Evidence:
             cluster=cluster, serviceName=name, desiredStatus="STOPPED", maxResults=MAX_STOPPED_TASKS
         ).get("taskArns", [])
         tasks = ecs.describe_tasks(cluster=cluster, tasks=arns).get("tasks", []) if arns else []
+        tasks = [task for task in tasks if task.get("group", group) == group]
         if not tasks:
             ev.lines.append("no recently stopped tasks")
         for task in tasks:

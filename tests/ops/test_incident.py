@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 
@@ -90,8 +91,22 @@ def test_no_alarm_firing_says_so_and_exits_0(deployed: Deployed) -> None:
     _assert_read_only(deployed.calls)
 
 
+def _stop_a_backend_task(d: Deployed, reason: str) -> None:
+    ecs = d.client("ecs")
+    service = ecs.describe_services(cluster=d.ids["cluster"], services=[d.ids["backend"]])
+    task = ecs.run_task(
+        cluster=d.ids["cluster"],
+        taskDefinition=service["services"][0]["taskDefinition"],
+        launchType="FARGATE",
+        networkConfiguration=service["services"][0]["networkConfiguration"],
+        group=f"service:{d.ids['backend']}",
+    )["tasks"][0]
+    ecs.stop_task(cluster=d.ids["cluster"], task=task["taskArn"], reason=reason)
+
+
 def test_report_file_has_timeline_evidence_and_links(deployed: Deployed, tmp_path: Path) -> None:
     _force(deployed, "alb-unhealthy-hosts", "ecs-backend-memory-high")
+    _stop_a_backend_task(deployed, "OutOfMemoryError: Container killed due to memory usage")
     report = tmp_path / "incident.md"
     result = _run(deployed, "--report", str(report))
     assert result.exit_code == 0, result.output
@@ -107,6 +122,10 @@ def test_report_file_has_timeline_evidence_and_links(deployed: Deployed, tmp_pat
     assert "#alarmsV2:alarm/ohmycoins-staging-alb-unhealthy-hosts" in text
     assert "#dashboards/dashboard/dash" in text
     assert "### Target health (backend and frontend target groups)" in text
+    backend = text.split("### ECS backend service", 1)[1].split("###", 1)[0]
+    assert "OutOfMemoryError: Container killed due to memory usage" in backend
+    frontend = text.split("### ECS frontend service", 1)[1].split("##", 1)[0]
+    assert "OutOfMemoryError" not in frontend and "no recently stopped tasks" in frontend
     _assert_read_only(deployed.calls)
 
 
@@ -175,3 +194,40 @@ def test_no_catalog_alarm_at_all_is_a_failed_operation(deployed: Deployed) -> No
     assert result.exit_code == 1
     assert "OhMyCoins-staging-Monitoring stack deployed" in result.output
     assert "No alarm is firing" not in result.output
+
+
+class _FakeEcs:
+    """Service and task shapes as real ECS returns them (moto's tasks carry no timestamps)."""
+
+    def __init__(self, now: dt.datetime) -> None:
+        self.now = now
+
+    def describe_services(self, **_: object) -> dict:
+        event = {"createdAt": self.now, "message": "(service web) is unhealthy in target-group"}
+        service = {"status": "ACTIVE", "desiredCount": 2, "runningCount": 1, "pendingCount": 0}
+        return {"services": [{**service, "deployments": [], "events": [event]}]}
+
+    def list_tasks(self, **_: object) -> dict:
+        return {"taskArns": ["arn:task/c/1", "arn:task/c/2"]}
+
+    def describe_tasks(self, **_: object) -> dict:
+        mine = {"taskArn": "arn:task/c/1", "group": "service:web", "stoppedAt": self.now,
+                "stoppedReason": "Essential container in task exited",
+                "containers": [{"reason": "OutOfMemoryError: Container killed"}]}  # fmt: skip
+        other = {**mine, "taskArn": "arn:task/c/2", "group": "family:migrate"}
+        return {"tasks": [mine, other]}
+
+
+def test_service_events_and_stopped_tasks_reach_the_timeline() -> None:
+    now = dt.datetime(2026, 11, 25, 9, 41, tzinfo=dt.UTC)
+    outputs = {names.Outputs.CLUSTER_NAME: "c", names.Outputs.BACKEND_SERVICE_NAME: "web"}
+    evidence = diagnostics.ecs_service(_FakeEcs(now), outputs.__getitem__, names.BACKEND)
+    assert evidence.error is None
+    assert [(e.time, e.message) for e in evidence.events] == [
+        (now, "(service web) is unhealthy in target-group"),
+        (
+            now,
+            "task stopped: Essential container in task exited; OutOfMemoryError: Container killed",
+        ),  # fmt: skip
+    ]
+    assert sum("stopped task" in line for line in evidence.lines) == 1  # not the migration task
