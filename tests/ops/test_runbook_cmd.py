@@ -81,3 +81,15 @@ def test_show_unknown_id_exits_1_listing_the_known_ones() -> None:
 
 def test_show_without_id_is_bad_usage() -> None:
     assert _invoke("show").exit_code == 2
+
+
+def test_every_runbook_renders_without_markdown_syntax() -> None:
+    from ops.runbook_render import render
+    from ops.runbooks import load_all
+
+    for rb in load_all():
+        out = render(rb)
+        assert "```" not in out and "](" not in out and "\n## " not in out, rb.id
+        assert ("Fires when: " in out) == (rb.alarm is not None), rb.id
+        coloured = render(rb, color=True)
+        assert "\x1b[" in coloured and coloured != out
