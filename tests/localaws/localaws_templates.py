@@ -194,9 +194,23 @@ SERVICE: dict[str, Any] = {
                 "Cluster": _ref("Cluster"),
                 "ServiceName": "test-backend",
                 "TaskDefinition": _ref("TaskDef"),
-                "DesiredCount": 1,
                 "LaunchType": "FARGATE",
+                "LoadBalancers": [
+                    {
+                        "ContainerName": "app",
+                        "ContainerPort": 8000,
+                        "TargetGroupArn": _ref("TargetGroup"),
+                    }
+                ],
+                "NetworkConfiguration": {
+                    "AwsvpcConfiguration": {
+                        "Subnets": [_ref("SubnetA")],
+                        "SecurityGroups": [_att("Sg", "GroupId")],
+                        "AssignPublicIp": "DISABLED",
+                    }
+                },
             },
+            "DependsOn": ["Listener"],
         },
         "ScalableTarget": {
             "Type": "AWS::ApplicationAutoScaling::ScalableTarget",

@@ -167,3 +167,16 @@ def test_kms_key_keeps_tags_and_alias(aws: boto3.Session, deployed: dict[str, st
         kms.get_key_policy(KeyId=alias["TargetKeyId"], PolicyName="default")["Policy"]
     )
     assert policy["Statement"][0]["Action"] == "kms:*"
+
+
+def test_ecs_service_follows_the_template(aws: boto3.Session, deployed: dict[str, str]) -> None:
+    [service] = aws.client("ecs").describe_services(
+        cluster="test-cluster", services=["test-backend"]
+    )["services"]
+    assert service["desiredCount"] == 1  # CloudFormation's default for a new service
+    assert service["launchType"] == "FARGATE"
+    assert service["loadBalancers"][0]["targetGroupArn"] == deployed["TargetGroupArn"]
+    assert service["loadBalancers"][0]["containerPort"] == 8000
+    awsvpc = service["networkConfiguration"]["awsvpcConfiguration"]
+    assert awsvpc["subnets"] == [deployed["SubnetA"]]
+    assert service["taskDefinition"].endswith(":task-definition/test-backend:1")
