@@ -6,6 +6,7 @@ Only for tests: a threaded stdlib server on loopback.
 from __future__ import annotations
 
 import http.client
+import re
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -14,7 +15,18 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlsplit
 
-STATIC = Path(__file__).resolve().parents[3] / "app_src" / "frontend" / "static"
+FRONTEND = Path(__file__).resolve().parents[3] / "app_src" / "frontend"
+STATIC = FRONTEND / "static"
+
+
+def nginx_headers() -> dict[str, str]:
+    """The security headers nginx.conf adds to every page, so the test page runs under them."""
+    pairs = re.findall(
+        r'^\s*add_header ([\w-]+) "([^"]+)" always;', (FRONTEND / "nginx.conf").read_text(), re.M
+    )
+    return dict(pairs)
+
+
 HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "te", "upgrade", "host"}
 
 
@@ -22,6 +34,13 @@ class Handler(SimpleHTTPRequestHandler):
     """Static files with an index.html fallback, `/healthz`, and `/api/` sent to the backend."""
 
     backend: tuple[str, int]
+    security_headers = nginx_headers()
+
+    def end_headers(self) -> None:
+        if not urlsplit(self.path).path.startswith("/api/"):
+            for name, value in self.security_headers.items():
+                self.send_header(name, value)
+        super().end_headers()
 
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib signature
         pass

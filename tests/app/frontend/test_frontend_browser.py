@@ -136,6 +136,7 @@ def test_a_wrong_password_keeps_the_login_form(browser, frontend_url, seeded):
 
 
 def test_log_in_and_see_news_flows_and_pnl(browser, frontend_url, seeded):
+    browser.get_log("browser")  # drop what earlier tests left
     log_in(browser, frontend_url, *USER)
     wait(
         browser,
@@ -166,6 +167,8 @@ def test_log_in_and_see_news_flows_and_pnl(browser, frontend_url, seeded):
     assert text(browser, "pnl-total") == usd(seeded["total_pnl"])
     assert text(browser, "pnl-fees") == usd(seeded["fees"])
     assert text(browser, "status") == ""
+    # Under nginx's Content-Security-Policy: no violation, no script error, no failed request.
+    assert [e["message"] for e in browser.get_log("browser") if e["level"] == "SEVERE"] == []
 
 
 def test_filtering_news_by_currency_asks_the_api(browser, frontend_url, seeded):
