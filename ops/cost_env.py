@@ -90,7 +90,7 @@ def deployed_templates(aws: Any, env: str) -> dict[str, dict[str, Any]]:
     return templates
 
 
-def current_burn(aws: Any, env: str) -> Estimate:
+def current_burn(aws: Any, env: str, *, outputs: Any = None) -> Estimate:
     """The monthly burn rate right now: deployed templates, desired task counts, RDS state.
 
     `ops status` calls this; it needs only read access (CloudFormation, ECS, RDS).
@@ -98,7 +98,7 @@ def current_burn(aws: Any, env: str) -> Estimate:
     from ops import rds, services
     from ops.outputs import StackOutputs
 
-    outputs = StackOutputs(aws, env)
+    outputs = outputs or StackOutputs(aws, env)
     cluster = outputs.value(names.Outputs.CLUSTER_NAME)
     by_role = outputs.service_names()
     described = services.describe(aws, cluster, list(by_role.values()))

@@ -13,7 +13,10 @@ from ops.errors import OpsError, describe_aws_error, is_aws_error
 from ops.outputs import StackOutputs
 from stacks import names
 
-CLIENTS = ("ecs", "application-autoscaling", "rds", "elasticache", "elbv2", "cloudwatch", "ssm")
+CLIENTS = (
+    "ecs", "application-autoscaling", "rds", "elasticache", "elbv2", "cloudwatch", "ssm",
+    "cloudformation",
+)  # fmt: skip
 
 
 def _services(aws: Aws, outputs: StackOutputs) -> dict[str, Any]:
@@ -38,6 +41,8 @@ def _services(aws: Aws, outputs: StackOutputs) -> dict[str, Any]:
 
 
 def _redis(aws: Aws, outputs: StackOutputs) -> dict[str, Any]:
+    if names.Outputs.CACHE_REPLICATION_GROUP_ID not in outputs.of_stack(names.DATA):
+        return {"id": None, "status": "none (parked)"}  # stacks/parked.py
     group_id = outputs.value(names.Outputs.CACHE_REPLICATION_GROUP_ID)
     group = aws.client("elasticache").describe_replication_groups(ReplicationGroupId=group_id)
     return {"id": group_id, "status": group["ReplicationGroups"][0]["Status"]}
@@ -48,7 +53,9 @@ def _targets(aws: Aws, outputs: StackOutputs) -> dict[str, Any]:
         names.BACKEND: names.Outputs.BACKEND_TARGET_GROUP_ARN,
         names.FRONTEND: names.Outputs.FRONTEND_TARGET_GROUP_ARN,
     }
-    result = {}
+    result: dict[str, Any] = {}
+    if not set(keys.values()) <= set(outputs.of_stack(names.SERVICE)):
+        return result  # parked: no load balancer (stacks/parked.py)
     for role, key in keys.items():
         health = aws.client("elbv2").describe_target_health(TargetGroupArn=outputs.value(key))
         states = Counter(d["TargetHealth"]["State"] for d in health["TargetHealthDescriptions"])
@@ -72,6 +79,16 @@ def _scaled(aws: Aws, env: str) -> dict[str, Any]:
     return {"scaled_to_zero": True, "since": state["saved_at"], "by": state["saved_by"]}
 
 
+def _cost(aws: Aws, outputs: StackOutputs, env: str) -> dict[str, Any]:
+    from ops.cost_env import current_burn
+
+    try:
+        burn = current_burn(aws, env, outputs=outputs)
+    except ValueError as exc:  # no price table or an unpriced size: the rest of status stands
+        return {"monthly_usd": None, "region": aws.region, "note": str(exc)}
+    return {"monthly_usd": burn.total_usd, "region": burn.region}
+
+
 def collect(aws: Aws, outputs: StackOutputs, env: str) -> dict[str, Any]:
     """Every section of the status; a section that fails carries an `error` instead."""
     for client in CLIENTS:  # create clients up front: creation is not thread-safe, calls are
@@ -86,6 +103,7 @@ def collect(aws: Aws, outputs: StackOutputs, env: str) -> dict[str, Any]:
         "targets": lambda: _targets(aws, outputs),
         "alarms": lambda: _alarms(aws, env),
         "scale": lambda: _scaled(aws, env),
+        "cost": lambda: _cost(aws, outputs, env),
     }
     with ThreadPoolExecutor(max_workers=len(sections)) as pool:
         futures = {key: pool.submit(fn) for key, fn in sections.items()}
@@ -139,6 +157,13 @@ def text(status: dict[str, Any]) -> str:
             lines.append(f"  FIRING: {', '.join(a['firing'])}")
         if a["muted"]:
             lines.append(f"  muted: {', '.join(a['muted'])}")
+    if "error" not in status.get("cost", {"error": ""}):
+        cost = status["cost"]
+        if cost["monthly_usd"] is None:
+            lines.append(f"  burn rate unknown: {cost['note']}")
+        else:
+            usd = cost["monthly_usd"]
+            lines.append(f"  burn rate ${usd:,.2f}/month ({cost['region']} prices, ops cost)")
     for key in failed_sections(status):
         lines.append(f"  {key}: ERROR {status[key]['error']}")
     return "\n".join(lines)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -15,6 +16,7 @@ from ops.cost_inventory import TemplateError, inventory
 from ops.cost_synth import read_assembly, synth_command
 from ops.errors import OpsError
 from ops.prices import PRICE_DIR, PriceError, load_assumptions, load_prices
+from stacks import names
 
 SYDNEY = load_prices("ap-southeast-2")
 ASSUME = load_assumptions()
@@ -279,3 +281,28 @@ def test_production_states_order_and_the_parked_target(production: dict[str, Est
     kept = {line.resource for line in production[PARKED].lines}
     assert not any(r.startswith(("NAT", "ElastiCache", "Application", "Fargate")) for r in kept)
     assert "RDS storage" in kept
+
+
+def test_current_burn_prices_the_deployed_templates(deployed: Any) -> None:
+    """`ops status`'s burn rate: live templates (moto), live desired counts and RDS state."""
+    from ops.cost_env import current_burn
+
+    aws = deployed.aws()
+    cfn = aws.client("cloudformation")
+    stack = names.stack_name(deployed.env, names.MONITORING)
+    current = cfn.describe_stacks(StackName=stack)["Stacks"][0]
+    template = {
+        "Resources": {
+            "Redis": {
+                "Type": "AWS::ElastiCache::ReplicationGroup",
+                "Properties": {"CacheNodeType": "cache.t3.small", "NumCacheClusters": 2},
+            },
+            "Secret": {"Type": "AWS::SecretsManager::Secret"},
+        },
+        "Outputs": {o["OutputKey"]: {"Value": o["OutputValue"]} for o in current["Outputs"]},
+    }
+    cfn.update_stack(StackName=stack, TemplateBody=json.dumps(template))
+    burn = current_burn(aws, deployed.env)
+    expected = 2 * 730 * _raw("elasticache_node_hour", "cache.t3.small") + _raw("secret_month")
+    assert burn.total_usd == pytest.approx(expected, abs=0.01)
+    assert "RDS available" in burn.notes[0]
