@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -12,10 +10,6 @@ from typing import Any
 import httpx
 import pytest
 from sqlalchemy import text
-
-BACKEND = Path(__file__).resolve().parents[3] / "app_src" / "backend"
-if str(BACKEND) not in sys.path:
-    sys.path.insert(0, str(BACKEND))
 
 FIXTURES = Path(__file__).parent / "fixtures"
 API_KEY = "test-key-0123456789"
@@ -76,52 +70,32 @@ def sleeps() -> list[float]:
     return []
 
 
-def _services_env() -> dict[str, str]:
-    """Connection settings printed by scripts/services.sh (the real loopback servers)."""
-    script = Path(__file__).resolve().parents[3] / "scripts" / "services.sh"
-    out = subprocess.run([str(script), "env"], capture_output=True, text=True, check=True).stdout
-    return dict(line.split("=", 1) for line in out.splitlines() if "=" in line)
-
-
 @pytest.fixture(scope="session")
 def collect_db_env() -> dict[str, str]:
     """Backend settings (environment variables) pointing at the collector test database."""
-    env = _services_env()
-    return {
-        "ENVIRONMENT": "test",
-        "POSTGRES_SERVER": env["POSTGRES_SERVER"],
-        "POSTGRES_PORT": env["POSTGRES_PORT"],
-        "POSTGRES_USER": env["POSTGRES_USER"],
-        "POSTGRES_PASSWORD": Path(env["POSTGRES_PASSWORD_FILE"]).read_text().strip(),
-        "POSTGRES_DB": DB_NAME,
-    }
+    from backend_testenv import APP_ENV
+
+    return {**APP_ENV, "POSTGRES_DB": DB_NAME}
 
 
 @pytest.fixture(scope="session")
-def collect_engine():
-    """A database of its own on the real PostgreSQL, with the app's tables."""
-    import app.models  # noqa: F401 - registers the tables
-    import psycopg
+def collect_engine(collect_db_env):
+    """A database of its own on the real PostgreSQL, migrated to head with Alembic."""
+    from app.prestart import migrate
+    from backend_testenv import recreate_database
     from sqlalchemy import URL, create_engine
-    from sqlmodel import SQLModel
 
-    env = _services_env()
-    password = Path(env["POSTGRES_PASSWORD_FILE"]).read_text().strip()
-    common = {"host": env["POSTGRES_SERVER"], "port": int(env["POSTGRES_PORT"])}
-    with psycopg.connect(
-        dbname="postgres", user=env["POSTGRES_USER"], password=password, autocommit=True, **common
-    ) as admin:
-        admin.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
-        admin.execute(f"CREATE DATABASE {DB_NAME}")
+    recreate_database(DB_NAME)
     url = URL.create(
         "postgresql+psycopg",
-        username=env["POSTGRES_USER"],
-        password=password,
+        username=collect_db_env["POSTGRES_USER"],
+        password=collect_db_env["POSTGRES_PASSWORD"],
+        host=collect_db_env["POSTGRES_SERVER"],
+        port=int(collect_db_env["POSTGRES_PORT"]),
         database=DB_NAME,
-        **common,
     )
     engine = create_engine(url)
-    SQLModel.metadata.create_all(engine)
+    migrate(engine)
     yield engine
     engine.dispose()
 
