@@ -306,3 +306,19 @@ def test_current_burn_prices_the_deployed_templates(deployed: Any) -> None:
     expected = 2 * 730 * _raw("elasticache_node_hour", "cache.t3.small") + _raw("secret_month")
     assert burn.total_usd == pytest.approx(expected, abs=0.01)
     assert "RDS available" in burn.notes[0]
+
+
+def test_cli_cost_json_and_text() -> None:
+    from click.testing import CliRunner
+
+    from ops.cli import cli
+
+    runner = CliRunner()
+    result = runner.invoke(cli, ["cost", "--env", "staging", "--state", "parked", "--json"])
+    assert result.exit_code == 0, result.output
+    (est,) = json.loads(result.stdout)["estimates"]
+    assert est["state"] == PARKED and est["region"] == "ap-southeast-2"
+    assert est["total_usd"] == pytest.approx(sum(line["monthly_usd"] for line in est["lines"]))
+    assert all(line["price"] and line["quantity"] > 0 for line in est["lines"])
+    bad = runner.invoke(cli, ["cost", "--env", "staging", "--state", "asleep"])
+    assert bad.exit_code == 2
