@@ -68,7 +68,8 @@ def deploy(env: str, reset: bool) -> None:
     resources = sum(len(report.checked) for report in result.reports)
     click.echo(
         f"deployed {', '.join(result.stacks)}: {resources} resources verified "
-        f"(bootstrap {result.bootstrap_seconds:.1f} s, deploy {result.deploy_seconds:.1f} s)"
+        f"(synth {result.synth_seconds:.1f} s, bootstrap {result.bootstrap_seconds:.1f} s, "
+        f"deploy {result.deploy_seconds:.1f} s)"
     )
 
 

@@ -35,6 +35,7 @@ class DeployResult:
 
     stacks: tuple[str, ...]
     reports: tuple[StackReport, ...]
+    synth_seconds: float
     bootstrap_seconds: float
     deploy_seconds: float
 
@@ -54,7 +55,7 @@ def env_stacks(env: str) -> list[str]:
 
 
 def cdk_environment(endpoint: str, region: str) -> dict[str, str]:
-    """The process environment for the CDK CLI (and boto3) against the local server."""
+    """The process environment for the CDK CLI against the local server."""
     environment = {k: v for k, v in os.environ.items() if k not in _DROPPED}
     environment.update(DUMMY_CREDENTIALS)
     environment.update(
@@ -104,6 +105,21 @@ def bootstrap(endpoint: str, *, region: str, account: str, stream: bool = True) 
     return time.monotonic() - started
 
 
+def synth(env: str, *, out: Path, endpoint: str, stream: bool = True) -> float:
+    """`cdk synth -c env=ENV -o OUT` (full validation); returns the seconds it took.
+
+    The endpoint is passed too so that the CLI's account lookup asks the local server.
+    """
+    started = time.monotonic()
+    _run(
+        [str(CDK_BIN), "synth", "-c", f"env={env}", "-o", str(out), "--quiet"],
+        cwd=REPO_ROOT,
+        environment=cdk_environment(endpoint, local_region(env)),
+        stream=stream,
+    )
+    return time.monotonic() - started
+
+
 def deploy(
     endpoint: str,
     *,
@@ -111,19 +127,21 @@ def deploy(
     assembly: Path | None = None,
     stream: bool = True,
 ) -> DeployResult:
-    """Bootstrap, `cdk deploy --all -c env=ENV`, then verify every resource of every stack.
+    """Synthesize, bootstrap, `cdk deploy --all -c env=ENV`, then verify every resource.
 
-    `assembly` deploys an already synthesized cloud assembly (`--app DIR`) instead of
-    synthesizing again.
+    `assembly` deploys an already synthesized cloud assembly instead of synthesizing again.
     """
+    synth_seconds = 0.0
+    if assembly is None:
+        assembly = STATE_DIR / f"cdk.out.{env}"
+        synth_seconds = synth(env, out=assembly, endpoint=endpoint, stream=stream)
     region = local_region(env)
     environment = cdk_environment(endpoint, region)
     session = local_session(region)
     account = session.client("sts", endpoint_url=endpoint).get_caller_identity()["Account"]
     bootstrap_seconds = bootstrap(endpoint, region=region, account=account, stream=stream)
     argv = [str(CDK_BIN), "deploy", "--all", "-c", f"env={env}", "--require-approval", "never"]
-    if assembly is not None:
-        argv += ["--app", str(assembly)]
+    argv += ["--app", str(assembly)]
     started = time.monotonic()
     _run(argv, cwd=REPO_ROOT, environment=environment, stream=stream)
     deploy_seconds = time.monotonic() - started
@@ -132,6 +150,7 @@ def deploy(
     return DeployResult(
         stacks=tuple(stacks),
         reports=tuple(reports),
+        synth_seconds=synth_seconds,
         bootstrap_seconds=bootstrap_seconds,
         deploy_seconds=deploy_seconds,
     )
