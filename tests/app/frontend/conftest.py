@@ -3,21 +3,14 @@
 from __future__ import annotations
 
 import shutil
-import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from frontend_server import serve_frontend
 
-ROOT = Path(__file__).resolve().parents[3]
-for extra in (ROOT, ROOT / "app_src" / "backend"):
-    if str(extra) not in sys.path:
-        sys.path.insert(0, str(extra))
-
-from frontend_server import serve_frontend  # noqa: E402
-
-from bench.local_backend import backend_env, fresh_database, run_backend  # noqa: E402
+from bench.local_backend import backend_env, fresh_database, run_backend
 
 E2E_DB = "ohmycoins_e2e"
 ADMIN = ("admin@example.com", "admin-password-0123")
