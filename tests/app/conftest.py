@@ -144,7 +144,8 @@ def make_account(api) -> Callable[..., Account]:
 
 @dataclass
 class IsolatedBackend:
-    """The app in its own uvicorn process on a Redis instance of its own, which tests may stop."""
+    """The app in its own uvicorn process (no GIL shared with the test's clients) on a Redis
+    instance of its own, which tests may stop; same database and secret as `server`."""
 
     url: str
     log: Path

@@ -25,18 +25,18 @@ def statuses(responses: list[httpx.Response]) -> dict[int, int]:
     return out
 
 
-def test_100_concurrent_requests_admit_exactly_60(server, make_account) -> None:
+def test_100_concurrent_requests_admit_exactly_60(isolated_backend, make_account) -> None:
     user = make_account()
-    responses = asyncio.run(burst(server, user.headers, 100))
+    responses = asyncio.run(burst(isolated_backend.url, user.headers, 100))
     assert "x-ratelimit-limit" in responses[0].headers  # counted, not failed open
     assert statuses(responses) == {200: 60, 429: 40}
     remaining = sorted(int(r.headers["x-ratelimit-remaining"]) for r in responses if r.is_success)
     assert remaining == list(range(60))  # each admitted request saw its own count
 
 
-def test_admin_gets_five_times_the_limit(server, make_account) -> None:
+def test_admin_gets_five_times_the_limit(isolated_backend, make_account) -> None:
     admin = make_account(admin=True)
-    responses = asyncio.run(burst(server, admin.headers, 320))
+    responses = asyncio.run(burst(isolated_backend.url, admin.headers, 320))
     assert statuses(responses) == {200: 300, 429: 20}
     assert {r.headers["x-ratelimit-limit"] for r in responses} == {"300"}
 

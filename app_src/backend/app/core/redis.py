@@ -18,8 +18,8 @@ def make_client(url: str | None = None, password: str | None = None) -> Redis:
     sub-millisecond) instead of opening one per request.
     """
     kwargs: dict = {
-        "max_connections": 16,
-        "timeout": 2.0,
+        "max_connections": 32,
+        "timeout": 5.0,
         "socket_connect_timeout": 1.0,
         "socket_timeout": 1.0,
         "health_check_interval": 0,
