@@ -85,6 +85,7 @@ def test_401_stops_at_once_and_the_run_says_why(db_session, fake_api, api_key, s
     assert (outcome.status, outcome.fetched, outcome.exit_code) == ("failed", 0, 1)
     assert len(api.requests) == 1 and sleeps == []
     assert "nansen rejected the API key (HTTP 401)" in caplog.text
+    assert "(NANSEN_API_KEY)" in caplog.text
     record = db_session.exec(select(CollectorRun)).one()
     assert record.status == "failed"
     assert record.errors and "HTTP 401" in record.errors[0]

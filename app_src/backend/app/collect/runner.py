@@ -13,7 +13,7 @@ import httpx
 from sqlmodel import Session
 
 from app import crud
-from app.collect.http import CollectorError, Fetcher, RetryPolicy
+from app.collect.http import AuthRejected, CollectorError, Fetcher, RetryPolicy
 from app.collect.registry import Collector
 from app.models import NewsItemCreate, SmartMoneyFlowCreate
 
@@ -85,8 +85,11 @@ def run_collector(
             outcome.fetched += len(items)
             outcome.stored += store(session, collector, items)
     except CollectorError as exc:  # includes AuthRejected (401/403): no retry, stop here
-        log.error("%s: %s", collector.name, fetcher.redact(str(exc)))
-        outcome.errors.append(fetcher.redact(str(exc)))
+        message = fetcher.redact(str(exc))
+        if isinstance(exc, AuthRejected):
+            message += f" ({collector.key_setting})"
+        log.error("%s", message)
+        outcome.errors.append(message)
     except Exception as exc:
         session.rollback()
         outcome.errors.append(fetcher.redact(f"{type(exc).__name__}: {exc}")[:500])
