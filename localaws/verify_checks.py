@@ -96,9 +96,21 @@ def _log_group(clients: Clients, physical_id: str, properties: dict[str, Any]) -
 
 
 def _alarm(clients: Clients, physical_id: str, properties: dict[str, Any]) -> None:
-    _need(
-        clients.get("cloudwatch").describe_alarms(AlarmNames=[physical_id])["MetricAlarms"], "alarm"
-    )
+    alarms = clients.get("cloudwatch").describe_alarms(AlarmNames=[physical_id])["MetricAlarms"]
+    _need(alarms, "alarm")
+    for key in ("AlarmActions", "OKActions"):
+        found, expected = len(alarms[0].get(key, [])), len(properties.get(key, []))
+        if found != expected:
+            raise Missing(f"{key}: {found} of {expected}")
+
+
+def _events_rule(clients: Clients, physical_id: str, properties: dict[str, Any]) -> None:
+    events = clients.get("events")
+    events.describe_rule(Name=physical_id)
+    targets = events.list_targets_by_rule(Rule=physical_id)["Targets"]
+    expected = len(properties.get("Targets", []))
+    if len(targets) != expected:
+        raise Missing(f"{len(targets)} of {expected} targets")
 
 
 def _target_attachment(clients: Clients, physical_id: str, properties: dict[str, Any]) -> None:
@@ -228,7 +240,7 @@ CHECKS: dict[str, Check] = {
     "AWS::SNS::Subscription": _call("sns", "get_subscription_attributes", "SubscriptionArn"),
     "AWS::CloudWatch::Alarm": _alarm,
     "AWS::CloudWatch::Dashboard": _call("cloudwatch", "get_dashboard", "DashboardName"),
-    "AWS::Events::Rule": _call("events", "describe_rule", "Name"),
+    "AWS::Events::Rule": _events_rule,
     "AWS::Lambda::Function": _call("lambda", "get_function", "FunctionName"),
     "AWS::StepFunctions::StateMachine": _call(
         "stepfunctions", "describe_state_machine", "stateMachineArn"

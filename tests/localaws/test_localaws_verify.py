@@ -39,3 +39,19 @@ def test_a_resource_deleted_behind_cloudformation_fails(aws: boto3.Session) -> N
 def test_no_stacks_is_a_failure(aws: boto3.Session) -> None:
     with pytest.raises(VerificationFailed):
         verify(aws, [])
+
+
+def test_an_alarm_that_lost_its_actions_fails(aws: boto3.Session) -> None:
+    create_stack(aws.client("cloudformation"), name="verify-actions", template=full_template())
+    aws.client("cloudwatch").put_metric_alarm(
+        AlarmName="test-alb-latency-high",
+        Namespace="AWS/ApplicationELB",
+        MetricName="TargetResponseTime",
+        ExtendedStatistic="p95",
+        Period=60,
+        EvaluationPeriods=5,
+        Threshold=1.5,
+        ComparisonOperator="GreaterThanOrEqualToThreshold",
+    )
+    with pytest.raises(VerificationFailed, match="AlbLatencyAlarm .*AlarmActions: 0 of 1"):
+        verify(aws, ["verify-actions"])
