@@ -32,9 +32,11 @@ lint: setup
 services:
 	scripts/services.sh start
 
-# Debian's chromium + chromium-driver for the headless browser test (installed if missing).
+# The frontend tests' tools: Debian's chromium + chromium-driver (installed if missing) and an
+# nginx binary to serve the image's nginx.conf (unpacked under .local/, nothing installed).
 browser:
 	scripts/install-chromium.sh
+	scripts/fetch-nginx.sh >/dev/null
 
 test: setup services browser
 	$(VENV)/bin/ruff check .
