@@ -124,6 +124,17 @@ def estimate(
         count = tasks.get(name, 0)
         add(f"Fargate {name} vCPU", count * size.vcpu * hours, "vCPU-hours", "fargate_vcpu_hour")
         add(f"Fargate {name} memory", count * size.memory_gb * hours, "GB-hours", "fargate_gb_hour")
+    # Scheduled tasks run whatever the service counts (their rules go only when parked).
+    task_hours = [
+        (t.runs_per_hour * hours * assumptions["scheduled_task_minutes"] / 60, t)
+        for t in inv.scheduled
+    ]
+    if task_hours:
+        vcpu_hours = sum(h * t.vcpu for h, t in task_hours)
+        gb_hours = sum(h * t.memory_gb for h, t in task_hours)
+        runs = f"Scheduled tasks ({len(task_hours)} schedules)"
+        add(f"{runs} vCPU", vcpu_hours, "vCPU-hours", "fargate_vcpu_hour")
+        add(f"{runs} memory", gb_hours, "GB-hours", "fargate_gb_hour")
     add("Secrets Manager secrets", inv.secrets, "secret-months", "secret_month")
     add("KMS keys", inv.kms_keys, "key-months", "kms_key_month")
     add(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -45,6 +46,16 @@ class TaskSize:
     public_ip: bool
 
 
+@dataclass(frozen=True, kw_only=True)
+class ScheduledTask:
+    """A Fargate task started by an EventBridge schedule (`rate(...)`), e.g. a collector."""
+
+    rule: str
+    runs_per_hour: float
+    vcpu: float
+    memory_gb: float
+
+
 @dataclass(kw_only=True)
 class Inventory:
     """The billed resources of one environment, counted over all of its templates."""
@@ -56,6 +67,7 @@ class Inventory:
     databases: list[Database] = field(default_factory=list)
     caches: list[CacheNodes] = field(default_factory=list)
     tasks: dict[str, TaskSize] = field(default_factory=dict)
+    scheduled: list[ScheduledTask] = field(default_factory=list)
     secrets: int = 0
     kms_keys: int = 0
     alarm_metrics: int = 0
@@ -145,6 +157,38 @@ def _tasks(template: Mapping[str, Any]) -> dict[str, TaskSize]:
     return sizes
 
 
+_RATE = re.compile(r"^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$")
+_PER_HOUR = {"minute": 60.0, "hour": 1.0, "day": 1 / 24}
+
+
+def _scheduled(template: Mapping[str, Any]) -> list[ScheduledTask]:
+    """Fargate tasks of `rate(...)` schedules (cron schedules are not counted)."""
+    resources = template.get("Resources") or {}
+    found = []
+    for logical_id, props in _resources(template, "AWS::Events::Rule"):
+        match = _RATE.match(str(props.get("ScheduleExpression", "")))
+        if match is None or props.get("State", "ENABLED") != "ENABLED":
+            continue
+        per_hour = _PER_HOUR[match.group(2).rstrip("s")] / int(match.group(1))
+        for target in props.get("Targets") or []:
+            ecs = target.get("EcsParameters")
+            ref = (ecs or {}).get("TaskDefinitionArn")
+            if not isinstance(ref, dict) or "Ref" not in ref:
+                continue
+            task = (resources.get(ref["Ref"]) or {}).get("Properties") or {}
+            where = f"AWS::ECS::TaskDefinition {ref['Ref']}"
+            runs = per_hour * int(ecs.get("TaskCount", 1))
+            found.append(
+                ScheduledTask(
+                    rule=logical_id,
+                    runs_per_hour=runs,
+                    vcpu=int(_literal(task.get("Cpu"), f"{where}.Cpu")) / 1024,
+                    memory_gb=int(_literal(task.get("Memory"), f"{where}.Memory")) / 1024,
+                )
+            )
+    return found
+
+
 def _alarm_metrics(props: Mapping[str, Any]) -> int:
     """Billed metrics of one alarm: one, or each MetricStat of a metric-math alarm."""
     metrics = props.get("Metrics")
@@ -176,6 +220,7 @@ def inventory(templates: Iterable[Mapping[str, Any]]) -> Inventory:
             for i, p in _resources(template, "AWS::ElastiCache::CacheCluster")
         ]
         inv.tasks.update(_tasks(template))
+        inv.scheduled += _scheduled(template)
         inv.secrets += sum(1 for _ in _resources(template, "AWS::SecretsManager::Secret"))
         inv.kms_keys += sum(1 for _ in _resources(template, "AWS::KMS::Key"))
         for _, props in _resources(template, "AWS::CloudWatch::Alarm"):

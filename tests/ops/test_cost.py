@@ -73,6 +73,13 @@ def _template() -> dict:
                 "TaskDefinition": {"Ref": "FrontendTask"},
             },
         },
+        "Collect": {
+            "Type": "AWS::Events::Rule",
+            "Properties": {
+                "ScheduleExpression": "rate(15 minutes)",
+                "Targets": [{"EcsParameters": {"TaskDefinitionArn": {"Ref": "BackendTask"}}}],
+            },
+        },
         "Secret1": {"Type": "AWS::SecretsManager::Secret"},
         "Secret2": {"Type": "AWS::SecretsManager::Secret"},
         "Key": {"Type": "AWS::KMS::Key"},
@@ -109,6 +116,8 @@ def test_inventory_counts_every_billed_resource() -> None:
     assert (inv.tasks["frontend"].vcpu, inv.tasks["frontend"].memory_gb) == (0.25, 0.5)
     assert (inv.secrets, inv.kms_keys, inv.alarms, inv.alarm_metrics) == (2, 1, 2, 3)
     assert (inv.dashboards, inv.log_groups) == (1, 2)  # one group + the exported postgresql log
+    (collect,) = inv.scheduled
+    assert (collect.runs_per_hour, collect.vcpu, collect.memory_gb) == (4, 0.5, 1.0)
 
 
 def test_running_estimate_recomputed_by_hand() -> None:
@@ -133,6 +142,7 @@ def test_running_estimate_recomputed_by_hand() -> None:
         + 2 * h * _raw("elasticache_node_hour", "cache.t3.small")
         + (2 * 0.5 + 1 * 0.25) * h * _raw("fargate_vcpu_hour")
         + (2 * 1.0 + 1 * 0.5) * h * _raw("fargate_gb_hour")
+        + 4 * h / 60 * (0.5 * _raw("fargate_vcpu_hour") + 1.0 * _raw("fargate_gb_hour"))
         + 2 * _raw("secret_month")
         + 1 * _raw("kms_key_month")
         + 3 * _raw("alarm_metric_month")
@@ -163,7 +173,8 @@ def test_parked_template_without_nat_alb_redis_costs_only_what_is_kept() -> None
     kept = {
         k: v
         for k, v in _template()["Resources"].items()
-        if v["Type"].split("::")[1] not in {"EC2", "ElasticLoadBalancingV2", "ElastiCache"}
+        if v["Type"].split("::")[1]
+        not in {"EC2", "ElasticLoadBalancingV2", "ElastiCache", "Events"}
     }
     est = estimate(
         inventory([{"Resources": kept}]),
