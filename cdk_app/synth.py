@@ -12,10 +12,10 @@ from stacks.nag import acknowledge, enable_checks
 
 def build(app: cdk.App, config: EnvConfig, *, validate: bool) -> EnvStacks:
     """The four stacks, their acknowledgements, and (when validating) cdk-nag + cfn-lint."""
+    if validate:  # first: cfn-lint starts loading while the constructs are built
+        enable_checks(app, regions=[config.region])
     stacks = build_env(app, config)
     acknowledge(stacks, config)
-    if validate:
-        enable_checks(app, regions=[config.region])
     return stacks
 
 

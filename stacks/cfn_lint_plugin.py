@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,36 +37,102 @@ class Finding:
 
 
 def lint_templates(paths: Iterable[str | Path], *, regions: Iterable[str]) -> list[Finding]:
-    """cfn-lint errors and warnings of the templates (informational findings are left out)."""
-    from cfnlint.api import ManualArgs, lint_file  # a slow import: only when validating
+    """cfn-lint errors and warnings of the templates (informational findings are left out).
 
-    config = ManualArgs(regions=list(regions))
+    One cfn-lint run for all templates: its rule set is loaded once.
+    """
+    from cfnlint.api import ManualArgs, lint_by_config  # a slow import: only when validating
+
+    templates = [str(path) for path in paths]
+    if not templates:
+        return []
     findings = []
-    for path in paths:
-        for match in lint_file(Path(path), config=config):
-            if match.rule.severity not in FAILING:
-                continue
-            parts = list(getattr(match, "path", ()) or ())
-            logical_id = str(parts[1]) if len(parts) > 1 and parts[0] == "Resources" else "-"
-            findings.append(
-                Finding(
-                    template=str(path),
-                    rule_id=match.rule.id,
-                    severity=match.rule.severity,
-                    message=match.message,
-                    line=match.linenumber,
-                    logical_id=logical_id,
-                )
+    for match in lint_by_config(ManualArgs(templates=templates, regions=list(regions))):
+        if match.rule.severity not in FAILING:
+            continue
+        parts = list(getattr(match, "path", ()) or ())
+        logical_id = str(parts[1]) if len(parts) > 1 and parts[0] == "Resources" else "-"
+        findings.append(
+            Finding(
+                template=str(match.filename),
+                rule_id=match.rule.id,
+                severity=match.rule.severity,
+                message=match.message,
+                line=match.linenumber,
+                logical_id=logical_id,
             )
+        )
     return findings
+
+
+def preload() -> threading.Thread:
+    """Import cfn-lint in the background while the constructs are built (it takes ~1-2 s)."""
+    thread = threading.Thread(target=importlib.import_module, args=("cfnlint.api",), daemon=True)
+    thread.start()
+    return thread
+
+
+class _Run:
+    """One cfn-lint run over the synthesized templates, in a thread of its own."""
+
+    def __init__(self, regions: Iterable[str]) -> None:
+        self.regions = tuple(regions)
+        self.thread: threading.Thread | None = None
+        self.findings: list[Finding] = []
+        self.error: BaseException | None = None
+
+    def start(self, paths: Iterable[str]) -> None:
+        templates = list(paths)
+
+        def work() -> None:
+            try:
+                self.findings = lint_templates(templates, regions=self.regions)
+            except BaseException as error:  # re-raised in result()
+                self.error = error
+
+        self.thread = threading.Thread(target=work, name="cfn-lint", daemon=True)
+        self.thread.start()
+
+    def result(self, paths: Iterable[str]) -> list[Finding]:
+        if self.thread is None:
+            self.start(paths)
+        assert self.thread is not None
+        self.thread.join()
+        if self.error is not None:
+            raise self.error
+        return self.findings
+
+
+@jsii.implements(IPolicyValidationPlugin)
+class _CfnLintStart:
+    """Registered first: starts cfn-lint, which then runs while cdk-nag checks (in node)."""
+
+    def __init__(self, run: _Run) -> None:
+        self._run = run
+
+    @property
+    def name(self) -> str:
+        return "cfn-lint (start)"
+
+    @property
+    def rule_ids(self) -> list[str] | None:
+        return None
+
+    @property
+    def version(self) -> str | None:
+        return None
+
+    def validate(self, context: IPolicyValidationContext) -> PolicyValidationPluginReport:
+        self._run.start(context.template_paths)
+        return PolicyValidationPluginReport(success=True, violations=[])
 
 
 @jsii.implements(IPolicyValidationPlugin)
 class CfnLintPlugin:
     """Fails synthesis on any cfn-lint error or warning."""
 
-    def __init__(self, *, regions: Iterable[str]) -> None:
-        self._regions = tuple(regions)
+    def __init__(self, *, regions: Iterable[str], run: _Run | None = None) -> None:
+        self._run = run or _Run(regions)
 
     @property
     def name(self) -> str:
@@ -79,7 +147,7 @@ class CfnLintPlugin:
         return None
 
     def validate(self, context: IPolicyValidationContext) -> PolicyValidationPluginReport:
-        findings = lint_templates(context.template_paths, regions=self._regions)
+        findings = self._run.result(context.template_paths)
         violations = [
             PolicyViolation(
                 rule_name=finding.rule_id,
@@ -96,3 +164,9 @@ class CfnLintPlugin:
             for finding in findings
         ]
         return PolicyValidationPluginReport(success=not violations, violations=violations)
+
+
+def overlapping_plugins(*, regions: Iterable[str]) -> tuple[_CfnLintStart, CfnLintPlugin]:
+    """A pair to register around other plugins: cfn-lint runs concurrently with them."""
+    run = _Run(regions)
+    return _CfnLintStart(run), CfnLintPlugin(regions=regions, run=run)

@@ -13,15 +13,21 @@ from constructs import IConstruct
 from cdk_app.config import EnvConfig
 from stacks import names
 from stacks.app import EnvStacks
-from stacks.cfn_lint_plugin import CfnLintPlugin
+from stacks.cfn_lint_plugin import overlapping_plugins, preload
 from stacks.rds_guard import RdsStoppedGuard
 
 NAG = "AwsSolutions::AwsSolutions-"
 
 
 def enable_checks(app: cdk.App, *, regions: list[str]) -> None:
-    """Register cdk-nag (AwsSolutions) and cfn-lint; any unacknowledged finding fails synthesis."""
-    cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(app), CfnLintPlugin(regions=regions))
+    """Register cdk-nag (AwsSolutions) and cfn-lint; any unacknowledged finding fails synthesis.
+
+    cfn-lint (Python) starts before cdk-nag and runs while cdk-nag checks in the CDK's node
+    process, so the two validations overlap on two cores.
+    """
+    preload()
+    start, finish = overlapping_plugins(regions=regions)
+    cdk.Validations.of(app).add_plugins(start, AwsSolutionsChecks(app), finish)
 
 
 def _ack(construct: IConstruct, rule: str, reason: str) -> None:

@@ -83,21 +83,8 @@ def test_cfn_lint_reports_warnings(tmp_path: Path) -> None:
     assert [finding.rule_id for finding in findings] == ["W3010"]
 
 
-def test_checks_fail_synthesis_on_an_unacknowledged_finding(tmp_path: Path) -> None:
-    app = cdk.App(outdir=str(tmp_path), builtin_cloud_formation_validation=False)
-    stack = cdk.Stack(app, "Bad", env=cdk.Environment(region="ap-southeast-2"))
-    sns.Topic(stack, "PlainTopic")  # no SSL-only policy
-    enable_checks(app, regions=["ap-southeast-2"])
-    with pytest.raises(RuntimeError, match="ValidationFailed"):
-        app.synth()
-    report = json.loads((tmp_path / "validation-report.json").read_text())
-    rules = {v["ruleName"] for p in report["pluginReports"] for v in p["violations"]}
-    assert "AwsSolutions-SNS3" in rules
-
-
-def test_cfn_lint_plugin_fails_synthesis(tmp_path: Path) -> None:
-    app = cdk.App(outdir=str(tmp_path), builtin_cloud_formation_validation=False)
-    stack = cdk.Stack(app, "Lint", env=cdk.Environment(region="ap-southeast-2"))
+def _subnet_with_literal_az(stack: cdk.Stack) -> None:
+    """A resource cfn-lint warns about (W3010: hard-coded availability zone)."""
     cdk.CfnResource(
         stack,
         "Subnet",
@@ -108,6 +95,28 @@ def test_cfn_lint_plugin_fails_synthesis(tmp_path: Path) -> None:
             "AvailabilityZone": "ap-southeast-2a",
         },
     )
+
+
+def test_checks_fail_synthesis_on_unacknowledged_findings(tmp_path: Path) -> None:
+    app = cdk.App(outdir=str(tmp_path), builtin_cloud_formation_validation=False)
+    stack = cdk.Stack(app, "Bad", env=cdk.Environment(region="ap-southeast-2"))
+    sns.Topic(stack, "PlainTopic")  # no SSL-only policy: cdk-nag SNS3
+    _subnet_with_literal_az(stack)  # cfn-lint W3010
+    enable_checks(app, regions=["ap-southeast-2"])
+    with pytest.raises(RuntimeError, match="ValidationFailed"):
+        app.synth()
+    report = json.loads((tmp_path / "validation-report.json").read_text())
+    rules = {
+        (plugin["pluginName"], violation["ruleName"])
+        for plugin in report["pluginReports"]
+        for violation in plugin["violations"]
+    }
+    assert {("AwsSolutions", "AwsSolutions-SNS3"), ("cfn-lint", "W3010")} <= rules
+
+
+def test_cfn_lint_plugin_alone_fails_synthesis(tmp_path: Path) -> None:
+    app = cdk.App(outdir=str(tmp_path), builtin_cloud_formation_validation=False)
+    _subnet_with_literal_az(cdk.Stack(app, "Lint", env=cdk.Environment(region="ap-southeast-2")))
     cdk.Validations.of(app).add_plugins(CfnLintPlugin(regions=["ap-southeast-2"]))
     with pytest.raises(RuntimeError, match="ValidationFailed"):
         app.synth()

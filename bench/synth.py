@@ -1,0 +1,78 @@
+"""Synthesis time of every env, with and without validation, beside an empty CDK app (one run).
+
+Each synthesis is a fresh process, as `cdk synth` runs the app: `python -m cdk_app` with the
+context the CLI would pass. Prints seconds (median of --repeat runs) and the ratio to the empty
+app. Target: full validation (built-in + cdk-nag + cfn-lint) at most 3x the empty app.
+Prints only; it never fails on the numbers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from cdk_app.config import known_envs  # noqa: E402
+
+EMPTY_APP = "import aws_cdk as cdk; app = cdk.App(); cdk.Stack(app, 'Empty'); app.synth()"
+TARGET = 3.0
+
+
+def _run(argv: list[str], *, context: dict[str, str], validation: bool) -> float:
+    with tempfile.TemporaryDirectory(prefix="ohmycoins-bench-") as outdir:
+        env = {
+            **os.environ,
+            "CDK_OUTDIR": outdir,
+            "CDK_CONTEXT_JSON": json.dumps(context),
+            "CDK_VALIDATION": "true" if validation else "false",
+        }
+        env.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "18,20")
+        start = time.perf_counter()
+        result = subprocess.run(argv, cwd=ROOT, env=env, capture_output=True, text=True)
+        seconds = time.perf_counter() - start
+    if result.returncode != 0:
+        tail = (result.stderr or result.stdout).strip().splitlines()[-3:]
+        raise RuntimeError(f"{' '.join(argv)} failed: {' / '.join(tail)}")
+    return seconds
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=1, help="runs per case (median is shown)")
+    args = parser.parse_args()
+    python = sys.executable
+    cases: list[tuple[str, list[str], dict[str, str], bool]] = [
+        ("empty app (CDK defaults)", [python, "-c", EMPTY_APP], {}, True),
+        ("empty app, no validation", [python, "-c", EMPTY_APP], {}, False),
+    ]
+    for env in known_envs():
+        module = [python, "-m", "cdk_app"]
+        cases.append((f"{env}: full validation", module, {"env": env}, True))
+        cases.append((f"{env}: no validation", module, {"env": env}, False))
+    times: dict[str, list[float]] = {name: [] for name, *_ in cases}
+    for _ in range(args.repeat):  # interleaved, so a busy moment hits every case alike
+        for name, argv, context, validation in cases:
+            times[name].append(_run(argv, context=context, validation=validation))
+    empty = statistics.median(times[cases[0][0]])
+    print(f"synth times, median of {args.repeat} run(s); ratio to the empty app ({empty:.2f}s)")
+    for name, *_ in cases:
+        seconds = statistics.median(times[name])
+        ratio = seconds / empty
+        mark = ""
+        if name.endswith("full validation"):
+            mark = "  (target <= 3.0x: " + ("met" if ratio <= TARGET else "NOT met") + ")"
+        print(f"  {name:<32} {seconds:6.2f}s  {ratio:5.2f}x{mark}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
