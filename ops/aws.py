@@ -18,6 +18,22 @@ MUTATING_PREFIXES = (
 )  # fmt: skip
 
 
+_shared: dict[str, Any] = {}
+
+
+def _new_session(*, profile: str | None, region: str) -> Any:
+    """A boto3 session sharing one botocore data loader per process (service models parse once)."""
+    import boto3
+    import botocore.session
+
+    core = botocore.session.get_session()
+    if "loader" in _shared:
+        core.register_component("data_loader", _shared["loader"])
+    else:
+        _shared["loader"] = core.get_component("data_loader")
+    return boto3.Session(botocore_session=core, profile_name=profile, region_name=region)
+
+
 def is_mutating(operation: str) -> bool:
     """True for an API operation that changes something (used by dry-run tests and audits)."""
     return operation.startswith(MUTATING_PREFIXES)
@@ -42,9 +58,7 @@ class Aws:
         """The boto3 session (created on first use)."""
         with self._lock:
             if self._session is None:
-                import boto3
-
-                self._session = boto3.Session(profile_name=self.profile, region_name=self.region)
+                self._session = _new_session(profile=self.profile, region=self.region)
             return self._session
 
     def client(self, service: str) -> Any:

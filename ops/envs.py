@@ -1,22 +1,28 @@
-"""Environment names and regions: the one place `ops` learns them (from cdk_app's environments)."""
+"""Environment names and regions, from cdk_app's environment files (the config loader)."""
 
 from __future__ import annotations
 
-from pathlib import Path
+from ops.errors import OpsError
 
-DEFAULT_REGION = "ap-southeast-2"
 PRODUCTION = "production"
-_ENV_DIR = Path(__file__).resolve().parent.parent / "cdk_app" / "environments"
 
 
 def environment_names() -> tuple[str, ...]:
     """Known environment names: one per `cdk_app/environments/<name>.yaml`."""
-    return tuple(sorted(path.stem for path in _ENV_DIR.glob("*.yaml")))
+    from cdk_app import config
+
+    return config.known_envs()
 
 
 def region_of(env: str) -> str:
-    """The region an environment is deployed to."""
-    return DEFAULT_REGION
+    """The region the environment is deployed to (its YAML's `region`, default ap-southeast-2)."""
+    from cdk_app import config
+    from cdk_app.schema import ConfigError
+
+    try:
+        return config.load(env).region
+    except ConfigError as exc:
+        raise OpsError(str(exc)) from exc
 
 
 def is_production(env: str) -> bool:

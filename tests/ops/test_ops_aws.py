@@ -95,3 +95,22 @@ def test_hooks_apply_to_clients_made_before_and_after(aws_env: None) -> None:
 def test_mutating_operation_names() -> None:
     assert is_mutating("StopDBInstance") and is_mutating("PutParameter")
     assert not is_mutating("DescribeServices") and not is_mutating("GetParameter")
+
+
+def test_profile_is_used(aws_env: None, tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    config = tmp_path / "config"
+    config.write_text("[profile ops-test]\nregion = eu-west-1\n")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(config))
+    aws = Aws(region="ap-southeast-2", profile="ops-test")
+    assert aws.session.profile_name == "ops-test"
+    assert aws.client("ssm").meta.region_name == "ap-southeast-2"  # the env's region wins
+
+
+def test_unknown_profile_is_a_clean_failure(aws_env: None) -> None:
+    from click.testing import CliRunner
+
+    from ops.cli import cli
+
+    result = CliRunner().invoke(cli, ["--profile", "no-such", "rds", "status", "--env", "staging"])
+    assert result.exit_code == 1
+    assert "no-such" in result.stderr and "Traceback" not in result.output
