@@ -11,6 +11,12 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 STATE="${OHMYCOINS_SERVICES_DIR:-$ROOT/.local/services}"
+# As root, PostgreSQL runs as `postgres`, which must reach the data directory: if the checkout sits
+# under a private directory (e.g. /root), fall back to a directory of its own under /tmp.
+if [[ -z "${OHMYCOINS_SERVICES_DIR:-}" && "$(id -u)" == 0 ]] && id postgres >/dev/null 2>&1 \
+    && ! runuser -u postgres -- test -x "$ROOT"; then
+    STATE="/tmp/ohmycoins-services-$(printf '%s' "$ROOT" | md5sum | cut -c1-12)"
+fi
 PG_PORT="${OHMYCOINS_PG_PORT:-55432}"
 REDIS_PORT="${OHMYCOINS_REDIS_PORT:-56379}"
 PG_DATA="$STATE/pg/data"
