@@ -12,6 +12,7 @@ from localaws.adapter.base import CloudFormationModel, parsing
 from localaws.adapter.cdk_cli import patch_cdk_cli_support
 from localaws.adapter.compat import MOTO_VERSION, MotoInternalsChanged, check_moto_version
 from localaws.adapter.custom import RestrictDefaultSecurityGroup, patch_custom_types
+from localaws.adapter.dynamic_refs import patch_dynamic_references
 from localaws.adapter.ecs import patch_ecs_service
 from localaws.adapter.elasticache import CacheSubnetGroupResource, ReplicationGroupResource
 from localaws.adapter.misc import (
@@ -68,6 +69,7 @@ def apply() -> None:
     patch_stock_models()
     patch_cdk_cli_support()
     patch_ecs_service()
+    patch_dynamic_references()
     patch_custom_types()
     for model in ADAPTER_MODELS:
         if parsing.resource_class_from_type(model.cloudformation_type()) is not model:

@@ -102,7 +102,16 @@ DATA: dict[str, Any] = {
                 "Engine": "postgres",
                 "AllocatedStorage": "20",
                 "MasterUsername": "app",
-                "MasterUserPassword": "notused-in-moto",
+                "MasterUserPassword": {
+                    "Fn::Join": [
+                        "",
+                        [
+                            "{{resolve:secretsmanager:",
+                            _ref("DbSecret"),
+                            ":SecretString:password::}}",
+                        ],
+                    ]
+                },
                 "DBSubnetGroupName": _ref("DbSubnets"),
             },
         },
@@ -113,6 +122,15 @@ DATA: dict[str, Any] = {
                 "TargetId": _ref("Db"),
                 "TargetType": "AWS::RDS::DBInstance",
             },
+        },
+        "AppSecretKeyCopy": {
+            "Type": "AWS::SSM::Parameter",
+            "Properties": {
+                "Name": "/test/app-api-key",
+                "Type": "String",
+                "Value": "{{resolve:secretsmanager:test-app-secret:SecretString:API_KEY}}",
+            },
+            "DependsOn": ["AppSecret"],
         },
         "AppSecret": {
             "Type": "AWS::SecretsManager::Secret",

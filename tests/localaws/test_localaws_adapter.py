@@ -180,3 +180,17 @@ def test_ecs_service_follows_the_template(aws: boto3.Session, deployed: dict[str
     awsvpc = service["networkConfiguration"]["awsvpcConfiguration"]
     assert awsvpc["subnets"] == [deployed["SubnetA"]]
     assert service["taskDefinition"].endswith(":task-definition/test-backend:1")
+
+
+def test_dynamic_references_resolve(aws: boto3.Session, deployed: dict[str, str]) -> None:
+    from moto.rds.models import rds_backends
+
+    copy = aws.client("ssm").get_parameter(Name="/test/app-api-key")["Parameter"]["Value"]
+    assert copy == "CHANGE_ME"
+    secret = json.loads(
+        aws.client("secretsmanager").get_secret_value(SecretId=deployed["DbSecretArn"])[
+            "SecretString"
+        ]
+    )
+    [database] = rds_backends["123456789012"]["ap-southeast-2"].databases.values()
+    assert database._master_user_password == secret["password"]
