@@ -5,7 +5,7 @@ connections on an authenticated endpoint. With the limiter, the limits are raise
 request is admitted: the figure is the limiter's cost (one Redis round trip per request), not the
 cost of answering 429. Targets: with/without >= 0.50, p95 with the limiter < 200 ms.
 
-    .venv/bin/python bench/api.py [--duration 10] [--connections 100]
+    .venv/bin/python bench/api.py [--duration 5] [--rounds 3] [--connections 100]
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+from contextlib import ExitStack
 from pathlib import Path
 
 import httpx
@@ -42,15 +43,43 @@ def login(base: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {response.json()['access_token']}"}
 
 
+def merge(results: list[LoadResult]) -> LoadResult:
+    """Rounds of one side as one result (latencies pooled, wall time summed)."""
+    merged = LoadResult()
+    for result in results:
+        merged.latencies += result.latencies
+        merged.statuses.update(result.statuses)
+        merged.errors += result.errors
+        merged.elapsed += result.elapsed
+    return merged
+
+
 def measure(
-    env: dict[str, str], *, connections: int, duration: float, warmup: float, log_file: Path
-) -> LoadResult:
-    with run_backend(env, log_file=log_file) as base:
-        headers = login(base)
-        host, port = base.removeprefix("http://").split(":")
-        load = {"host": host, "port": int(port), "path": PATH, "headers": headers}
-        asyncio.run(run_load(**load, connections=connections, duration=warmup))
-        return asyncio.run(run_load(**load, connections=connections, duration=duration))
+    envs: dict[str, dict[str, str]],
+    *,
+    connections: int,
+    duration: float,
+    warmup: float,
+    rounds: int,
+) -> dict[str, LoadResult]:
+    """Both servers up at once; rounds alternate between them so machine noise hits both alike."""
+    with ExitStack() as stack:
+        targets = {}
+        for name, env in envs.items():
+            log_file = LOG_DIR / f"backend-{name}-limiter.log"
+            base = stack.enter_context(run_backend(env, log_file=log_file))
+            host, port = base.removeprefix("http://").split(":")
+            targets[name] = {"host": host, "port": int(port), "path": PATH, "headers": login(base)}
+        for load in targets.values():
+            asyncio.run(run_load(**load, connections=connections, duration=warmup))
+        results: dict[str, list[LoadResult]] = {name: [] for name in targets}
+        for round_no in range(1, rounds + 1):
+            for name, load in targets.items():
+                print(f"round {round_no}/{rounds}: {name} the limiter", file=sys.stderr)
+                results[name].append(
+                    asyncio.run(run_load(**load, connections=connections, duration=duration))
+                )
+    return {name: merge(parts) for name, parts in results.items()}
 
 
 def ms(seconds: float) -> str:
@@ -72,7 +101,7 @@ def report(off: LoadResult, on: LoadResult, *, connections: int) -> str:
     ratio = on.throughput / off.throughput if off.throughput else float("nan")
     p95_on = on.percentile(95) * 1000
     lines = [
-        f"API: GET {PATH}, {connections} connections, 1 uvicorn worker, loopback",
+        f"API: GET {PATH}, {connections} connections, 1 uvicorn worker each, loopback",
         f"{'':<20}{'without limiter':>18}{'with limiter':>16}",
         *(f"{name:<20}{a:>18}{b:>16}" for name, a, b in rows),
         "",
@@ -86,33 +115,30 @@ def report(off: LoadResult, on: LoadResult, *, connections: int) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--duration", type=float, default=10.0, help="seconds measured per side")
+    parser.add_argument("--duration", type=float, default=5.0, help="seconds per side per round")
+    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--warmup", type=float, default=2.0)
     parser.add_argument("--connections", type=int, default=100)
     args = parser.parse_args()
 
     env = backend_env(DATABASE, redis_db=2)
     fresh_database(env)
-    runs = {}
-    for name, overrides in (
-        ("without", {"RATE_LIMIT_ENABLED": "false"}),
-        (
-            "with",
-            {
-                "RATE_LIMIT_ENABLED": "true",
-                "RATE_LIMIT_PER_MINUTE": UNLIMITED,
-                "RATE_LIMIT_PER_HOUR": UNLIMITED,
-            },
-        ),
-    ):
-        print(f"measuring {name} the limiter ({args.duration:.0f} s)...", file=sys.stderr)
-        runs[name] = measure(
-            {**env, **overrides},
-            connections=args.connections,
-            duration=args.duration,
-            warmup=args.warmup,
-            log_file=LOG_DIR / f"backend-{name}-limiter.log",
-        )
+    envs = {
+        "without": {**env, "RATE_LIMIT_ENABLED": "false"},
+        "with": {
+            **env,
+            "RATE_LIMIT_ENABLED": "true",
+            "RATE_LIMIT_PER_MINUTE": UNLIMITED,
+            "RATE_LIMIT_PER_HOUR": UNLIMITED,
+        },
+    }
+    runs = measure(
+        envs,
+        connections=args.connections,
+        duration=args.duration,
+        warmup=args.warmup,
+        rounds=args.rounds,
+    )
     print(report(runs["without"], runs["with"], connections=args.connections))
     for name in runs:
         log = LOG_DIR / f"backend-{name}-limiter.log"
