@@ -9,6 +9,7 @@ time in reverse dependency order (Monitoring, Service, Data, Network), each with
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Callable, Sequence
@@ -63,6 +64,12 @@ def run_cdk(command: Sequence[str]) -> int:
         raise OpsError(f"cannot run the CDK CLI ({exc}); run `make setup`") from None
 
 
+def _require_cdk() -> None:
+    """Refuse before changing anything when the deploy step could not run."""
+    if shutil.which("npx") is None or not (ROOT / "node_modules" / ".bin" / "cdk").exists():
+        raise OpsError("the CDK CLI is not installed (run `make setup`); nothing changed")
+
+
 def _deploy(env: str, report: Report, *, parked: bool, dry_run: bool, run: Runner) -> bool:
     mode = "parked" if parked else "unparked"
     for command in deploy_commands(env, parked=parked):
@@ -98,10 +105,14 @@ def park(
     after: Burn,
     dry_run: bool = False,
     wait: bool = True,
-    run: Runner = run_cdk,
+    run: Runner | None = None,
     poll_seconds: float | None = None,
 ) -> Report:
     """Scale to zero (saving the state), then deploy the parked stacks; cost before and after."""
+    if run is None:
+        run = run_cdk
+        if not dry_run:
+            _require_cdk()
     report = Report(operation="park", env=env, dry_run=dry_run)
     _cost(report, "before", before)
     extra = {} if poll_seconds is None else {"poll_seconds": poll_seconds}
@@ -122,7 +133,7 @@ def unpark(
     after: Burn,
     dry_run: bool = False,
     wait: bool = True,
-    run: Runner = run_cdk,
+    run: Runner | None = None,
     poll_seconds: float | None = None,
 ) -> Report:
     """Deploy the unparked stacks, then restore the saved scale state; refuse without one."""
@@ -134,6 +145,10 @@ def unpark(
             f"refusing to unpark {env}: no saved scale state to restore at {parameter} ({why}); "
             f"park with `ops park` first, or deploy and scale by hand; nothing changed"
         )
+    if run is None:
+        run = run_cdk
+        if not dry_run:
+            _require_cdk()
     report = Report(operation="unpark", env=env, dry_run=dry_run)
     _cost(report, "before", before)
     if not _deploy(env, report, parked=False, dry_run=dry_run, run=run):

@@ -236,3 +236,31 @@ def test_cli_unpark_without_state_exits_1(aws: Aws) -> None:
     result = CliRunner().invoke(cli, ["unpark", "--env", ENV, "--yes"], obj=obj)
     assert result.exit_code == 1
     assert "no saved scale state" in result.output
+
+
+def test_cli_park_yes_runs_the_deploys_through_the_subprocess_boundary(
+    aws: Aws, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cdk = FakeCdk()
+    monkeypatch.setattr(parking, "run_cdk", cdk)
+    monkeypatch.setattr(parking, "_require_cdk", lambda: None)
+    monkeypatch.setattr("ops.cost_env.current_burn", lambda aws, env: _burn("current", 50.0)())
+    obj = OpsContext(region=REGION)
+    obj._aws[ENV] = aws
+    result = CliRunner().invoke(cli, ["park", "--env", ENV, "--yes", "--json"], obj=obj)
+    assert result.exit_code == 0, result.output
+    assert cdk.commands == PARK_COMMANDS
+    assert set(_desired(aws).values()) == {0}
+    assert json.loads(result.stdout)["ok"] is True
+
+
+def test_park_without_the_cdk_cli_refuses_before_changing_anything(
+    aws: Aws, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(parking.shutil, "which", lambda name: None)
+    with pytest.raises(OpsError, match="CDK CLI is not installed"):
+        parking.park(
+            aws, StackOutputs(aws, ENV), ENV, before=_burn("x", 1.0), after=_burn("x", 1.0)
+        )
+    assert _desired(aws) == {SERVICE_NAMES["backend"]: 2, SERVICE_NAMES["frontend"]: 1}
+    assert scale_state.load(aws, ENV) is None
