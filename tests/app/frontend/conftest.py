@@ -43,6 +43,10 @@ def e2e_env() -> dict[str, str]:
         E2E_DB, redis_db=3, FIRST_SUPERUSER=ADMIN[0], FIRST_SUPERUSER_PASSWORD=ADMIN[1]
     )
     fresh_database(env)
+    import redis
+
+    with redis.Redis.from_url(env["REDIS_URL"], password=env["REDIS_PASSWORD"]) as client:
+        client.flushdb()  # rate-limit counters of earlier runs (its own Redis database)
     return env
 
 
