@@ -27,6 +27,8 @@ class EnvSummary:
     seconds: float
     resources: dict[str, int] = field(default_factory=dict)  # stack name -> resource count
     alarms: tuple[str, ...] = ()
+    linted: tuple[str, ...] = ()  # templates cfn-lint checked (validated runs)
+    lint_findings: tuple[str, ...] = ()
     error: str | None = None
 
     @property
@@ -36,11 +38,19 @@ class EnvSummary:
 
 def summarize(env: str, *, outdir: Path, validate: bool = True) -> EnvSummary:
     """Synthesize `env` (with full validation by default) and count what came out."""
-    from cdk_app.synth import synthesize  # loads the CDK: keep `--help` fast
+    from cdk_app.synth import synthesize, synthesize_validated  # loads the CDK: slow import
 
     start = time.perf_counter()
+    linted: tuple[str, ...] = ()
+    lint_findings: tuple[str, ...] = ()
     try:
-        assembly = synthesize(load(env), outdir=str(outdir), validate=validate)
+        if validate:
+            validated = synthesize_validated(load(env), outdir=str(outdir))
+            assembly = validated.assembly
+            linted = validated.linted
+            lint_findings = tuple(str(finding) for finding in validated.lint_findings)
+        else:
+            assembly = synthesize(load(env), outdir=str(outdir), validate=False)
     except Exception as error:  # report every failure, then go on to the next env
         message = str(error).strip().splitlines()
         return EnvSummary(
@@ -59,6 +69,8 @@ def summarize(env: str, *, outdir: Path, validate: bool = True) -> EnvSummary:
         seconds=time.perf_counter() - start,
         resources=resources,
         alarms=tuple(sorted(alarms)),
+        linted=linted,
+        lint_findings=lint_findings,
     )
 
 
@@ -75,6 +87,10 @@ def render(summary: EnvSummary) -> str:
     kinds = Counter(name.split("-")[2] for name in summary.alarms)
     detail = ", ".join(f"{kind} {count}" for kind, count in sorted(kinds.items()))
     lines.append(f"  {len(summary.alarms)} alarms ({detail})")
+    if summary.linted:
+        lines.append(
+            f"  cfn-lint: {len(summary.linted)} templates, {len(summary.lint_findings)} findings"
+        )
     return "\n".join(lines)
 
 

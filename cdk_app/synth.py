@@ -2,21 +2,33 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import aws_cdk as cdk
 from aws_cdk import cx_api
 
 from cdk_app.config import EnvConfig
-from stacks.app import EnvStacks, build_env, create_app
+from stacks.app import build_env, create_app
+from stacks.cfn_lint_plugin import Finding, LintRun
 from stacks.nag import acknowledge, enable_checks
 
 
-def build(app: cdk.App, config: EnvConfig, *, validate: bool) -> EnvStacks:
+@dataclass(frozen=True)
+class Validated:
+    """A fully validated synthesis, and what cfn-lint linted in it."""
+
+    assembly: cx_api.CloudAssembly
+    linted: tuple[str, ...]
+    lint_findings: tuple[Finding, ...]
+
+
+def build(app: cdk.App, config: EnvConfig, *, validate: bool) -> LintRun | None:
     """The four stacks, their acknowledgements, and (when validating) cdk-nag + cfn-lint."""
+    lint = None
     if validate:  # first: cfn-lint starts loading while the constructs are built
-        enable_checks(app, regions=[config.region])
-    stacks = build_env(app, config)
-    acknowledge(stacks, config)
-    return stacks
+        lint = enable_checks(app, regions=[config.region])
+    acknowledge(build_env(app, config), config)
+    return lint
 
 
 def synthesize(config: EnvConfig, *, outdir: str, validate: bool) -> cx_api.CloudAssembly:
@@ -24,3 +36,12 @@ def synthesize(config: EnvConfig, *, outdir: str, validate: bool) -> cx_api.Clou
     app = create_app(outdir=outdir, validation=validate)
     build(app, config, validate=validate)
     return app.synth()
+
+
+def synthesize_validated(config: EnvConfig, *, outdir: str) -> Validated:
+    """Synthesize with every check on (a finding raises), and report what cfn-lint covered."""
+    app = create_app(outdir=outdir, validation=True)
+    lint = build(app, config, validate=True)
+    assert lint is not None
+    assembly = app.synth()
+    return Validated(assembly=assembly, linted=lint.templates, lint_findings=tuple(lint.findings))

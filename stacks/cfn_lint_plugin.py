@@ -72,17 +72,19 @@ def preload() -> threading.Thread:
     return thread
 
 
-class _Run:
+class LintRun:
     """One cfn-lint run over the synthesized templates, in a thread of its own."""
 
     def __init__(self, regions: Iterable[str]) -> None:
         self.regions = tuple(regions)
         self.thread: threading.Thread | None = None
+        self.templates: tuple[str, ...] = ()
         self.findings: list[Finding] = []
         self.error: BaseException | None = None
 
     def start(self, paths: Iterable[str]) -> None:
         templates = list(paths)
+        self.templates = tuple(templates)
 
         def work() -> None:
             try:
@@ -94,6 +96,7 @@ class _Run:
         self.thread.start()
 
     def result(self, paths: Iterable[str]) -> list[Finding]:
+        """The findings (waits for the run; starts it first if nothing did)."""
         if self.thread is None:
             self.start(paths)
         assert self.thread is not None
@@ -107,7 +110,7 @@ class _Run:
 class _CfnLintStart:
     """Registered first: starts cfn-lint, which then runs while cdk-nag checks (in node)."""
 
-    def __init__(self, run: _Run) -> None:
+    def __init__(self, run: LintRun) -> None:
         self._run = run
 
     @property
@@ -131,8 +134,8 @@ class _CfnLintStart:
 class CfnLintPlugin:
     """Fails synthesis on any cfn-lint error or warning."""
 
-    def __init__(self, *, regions: Iterable[str], run: _Run | None = None) -> None:
-        self._run = run or _Run(regions)
+    def __init__(self, *, regions: Iterable[str], run: LintRun | None = None) -> None:
+        self.run = run or LintRun(regions)
 
     @property
     def name(self) -> str:
@@ -147,7 +150,7 @@ class CfnLintPlugin:
         return None
 
     def validate(self, context: IPolicyValidationContext) -> PolicyValidationPluginReport:
-        findings = self._run.result(context.template_paths)
+        findings = self.run.result(context.template_paths)
         violations = [
             PolicyViolation(
                 rule_name=finding.rule_id,
@@ -168,5 +171,5 @@ class CfnLintPlugin:
 
 def overlapping_plugins(*, regions: Iterable[str]) -> tuple[_CfnLintStart, CfnLintPlugin]:
     """A pair to register around other plugins: cfn-lint runs concurrently with them."""
-    run = _Run(regions)
+    run = LintRun(regions)
     return _CfnLintStart(run), CfnLintPlugin(regions=regions, run=run)

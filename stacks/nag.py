@@ -13,14 +13,16 @@ from constructs import IConstruct
 from cdk_app.config import EnvConfig
 from stacks import names
 from stacks.app import EnvStacks
-from stacks.cfn_lint_plugin import overlapping_plugins, preload
+from stacks.cfn_lint_plugin import LintRun, overlapping_plugins, preload
 from stacks.rds_guard import RdsStoppedGuard
 
 NAG = "AwsSolutions::AwsSolutions-"
 
 
-def enable_checks(app: cdk.App, *, regions: list[str]) -> None:
+def enable_checks(app: cdk.App, *, regions: list[str]) -> LintRun:
     """Register cdk-nag (AwsSolutions) and cfn-lint; any unacknowledged finding fails synthesis.
+
+    Returns the cfn-lint run, which tells after synthesis what was linted and found.
 
     cfn-lint (Python) starts before cdk-nag and runs while cdk-nag checks in the CDK's node
     process, so the two validations overlap on two cores.
@@ -28,6 +30,7 @@ def enable_checks(app: cdk.App, *, regions: list[str]) -> None:
     preload()
     start, finish = overlapping_plugins(regions=regions)
     cdk.Validations.of(app).add_plugins(start, AwsSolutionsChecks(app), finish)
+    return finish.run
 
 
 def _ack(construct: IConstruct, rule: str, reason: str) -> None:
