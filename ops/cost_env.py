@@ -62,6 +62,7 @@ def estimate_states(
             tasks=tasks,
             rds_running=running,
         )
+        est.notes.append(f"prices: {prices.path.name}, as of {prices.as_of}")
         if running:
             est.notes.append(RUNNING_NOTE)
         elif not config.keep_rds_stopped:

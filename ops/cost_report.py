@@ -28,13 +28,3 @@ def render_summary(estimates: Sequence[Estimate], *, env: str) -> str:
     rows = [f"{env}: monthly estimate by state"]
     rows += [f"  {est.state:<15} {_money(est.total_usd):>10}" for est in estimates]
     return "\n".join(rows)
-
-
-def render_change(before: Estimate, after: Estimate) -> str:
-    """`running $X/month -> parked $Y/month (saves $Z)` for park and unpark."""
-    delta = after.total_usd - before.total_usd
-    verb = "saves" if delta < 0 else "adds"
-    return (
-        f"{before.state} {_money(before.total_usd)}/month -> {after.state} "
-        f"{_money(after.total_usd)}/month ({verb} {_money(abs(delta))}/month)"
-    )
