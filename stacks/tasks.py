@@ -34,6 +34,7 @@ def backend_environment(config: EnvConfig, data: DataStack) -> dict[str, str]:
         "POSTGRES_SERVER": data.database.db_instance_endpoint_address,
         "POSTGRES_PORT": str(POSTGRES_PORT),
         "POSTGRES_DB": config.rds.database_name,
+        "POSTGRES_SSLMODE": "require",  # RDS PostgreSQL forces TLS (rds.force_ssl)
     }
     if data.cache.host is not None:  # no Redis while parked (no task runs then either)
         environment["REDIS_URL"] = f"rediss://{data.cache.host}:{REDIS_PORT}/0"

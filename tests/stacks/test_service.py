@@ -42,6 +42,8 @@ def test_backend_gets_every_secret_through_ecs_secrets(staging: SynthesizedEnv) 
     assert {"POSTGRES_SERVER", "POSTGRES_DB", "REDIS_URL"} <= plain
     (redis_url,) = (e["Value"] for e in container["Environment"] if e["Name"] == "REDIS_URL")
     assert redis_url["Fn::Join"][1][0] == "rediss://"  # TLS; the password is not in the URL
+    (sslmode,) = (e["Value"] for e in container["Environment"] if e["Name"] == "POSTGRES_SSLMODE")
+    assert sslmode == "require"
 
 
 def test_services_leave_desired_count_to_autoscaling(envs: dict[str, SynthesizedEnv]) -> None:
