@@ -159,8 +159,9 @@ class IsolatedBackend:
         return self.log.read_text()
 
 
-@pytest.fixture
-def isolated_backend(database, tmp_path) -> Iterator[IsolatedBackend]:
+@pytest.fixture(scope="session")
+def isolated_backend(database, tmp_path_factory) -> Iterator[IsolatedBackend]:
+    tmp_path = tmp_path_factory.mktemp("isolated")
     redis_port = _free_port()
     redis_env = {
         "OHMYCOINS_SERVICES_DIR": str(tmp_path / "services"),
