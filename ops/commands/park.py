@@ -29,10 +29,17 @@ def _burns(obj: OpsContext, env: str, *, dry_run: bool, parked_after: bool) -> d
 @click.pass_obj
 def park(obj: OpsContext, env: str, as_json: bool, dry_run: bool, yes: bool, wait: bool) -> None:
     """Scale to zero, then deploy without NAT gateways, Redis and the load balancer."""
+    from cdk_app.config import load
     from ops import park as parking
     from ops.confirm import confirm
+    from ops.output import warn
     from ops.report import finish
 
+    if not load(env).keep_rds_stopped:
+        warn(
+            f"keep_rds_stopped is false for {env}: AWS restarts the stopped database after 7 "
+            "days and bills it until stopped again (`ops rds stop`)"
+        )
     if not dry_run:
         confirm(
             env=env, action="park (scale to 0, remove NAT gateways, Redis and the ALB)", yes=yes

@@ -252,6 +252,7 @@ def test_cli_park_yes_runs_the_deploys_through_the_subprocess_boundary(
     assert cdk.commands == PARK_COMMANDS
     assert set(_desired(aws).values()) == {0}
     assert json.loads(result.stdout)["ok"] is True
+    assert "keep_rds_stopped is false for staging" in result.stderr
 
 
 def test_park_without_the_cdk_cli_refuses_before_changing_anything(
