@@ -49,6 +49,9 @@ ADAPTER_MODELS: tuple[type[CloudFormationModel], ...] = (
 )
 
 
+CDK_METADATA = "AWS::CDK::Metadata"
+
+
 def handled_types() -> tuple[str, ...]:
     """The CloudFormation types the adapter adds to stock moto."""
     return tuple(model.cloudformation_type() for model in ADAPTER_MODELS)
@@ -57,6 +60,8 @@ def handled_types() -> tuple[str, ...]:
 def apply() -> None:
     """Register the adapter models in moto's CloudFormation and patch attributes. Idempotent."""
     check_moto_version()
+    if CDK_METADATA not in parsing.NULL_MODELS:
+        parsing.NULL_MODELS.append(CDK_METADATA)  # creates nothing, like in AWS
     for cache in (parsing.get_model_list, parsing.get_model_map, parsing.get_name_type_map):
         cache.cache_clear()
     model_map = parsing.get_model_map()

@@ -13,6 +13,7 @@ parsing = require(
     "get_name_type_map",
     "resource_class_from_type",
     "clean_json",
+    "NULL_MODELS",
 )
 common_models = require("moto.core.common_models", "CloudFormationModel")
 CloudFormationModel = common_models.CloudFormationModel
