@@ -10,9 +10,7 @@ from localaws.adapter import compat
 
 def test_another_moto_version_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(moto, "__version__", "5.3.0")
-    with pytest.raises(
-        compat.MotoInternalsChanged, match=r"for moto 5\.2\.5, found moto 5\.3"
-    ):
+    with pytest.raises(compat.MotoInternalsChanged, match=r"for moto 5\.2\.5, found moto 5\.3"):
         compat.check_moto_version()
 
 
