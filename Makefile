@@ -49,6 +49,7 @@ bench: setup services
 	$(PY) bench/synth.py
 	$(PY) bench/api.py
 	$(PY) bench/cost.py
+	$(PY) bench/ops_cli.py
 
 clean:
 	rm -rf cdk.out .pytest_cache
