@@ -24,12 +24,15 @@ def enable_checks(app: cdk.App, *, regions: list[str]) -> LintRun:
 
     Returns the cfn-lint run, which tells after synthesis what was linted and found.
 
-    cfn-lint (Python) starts before cdk-nag and runs while cdk-nag checks in the CDK's node
-    process, so the two validations overlap on two cores.
+    cfn-lint (Python) starts first and runs while the built-in validation and cdk-nag check in the
+    CDK's node process, so the validations overlap on two cores.
     """
     preload()
     start, finish = overlapping_plugins(regions=regions)
-    cdk.Validations.of(app).add_plugins(start, AwsSolutionsChecks(app), finish)
+    # Registering the built-in plugin explicitly replaces the automatic instance and lets it run
+    # after cfn-lint has started (it is the slowest check of the CDK's own).
+    builtin = cdk.CloudFormationValidatePlugin()
+    cdk.Validations.of(app).add_plugins(start, builtin, AwsSolutionsChecks(app), finish)
     return finish.run
 
 
