@@ -35,7 +35,7 @@ def is_exempt(path: str) -> bool:
 async def lifespan(_: FastAPI) -> AsyncIterator[None]:
     for name in ("CRYPTOPANIC_API_KEY", "NEWSCATCHER_API_KEY", "NANSEN_API_KEY"):
         if settings.api_key(name) is None:
-            log.warning("%s is not set: its collector is disabled", name)
+            log.warning("%s is unset or a placeholder: its collector is disabled", name)
     yield
     await close_redis()
 
