@@ -16,6 +16,7 @@ from aws_cdk import aws_sns as sns
 from cdk_app.config import known_envs
 from cdk_app.summary import summarize
 from stacks import alarm_catalog, names
+from stacks.app import create_app
 from stacks.cfn_lint_plugin import CfnLintPlugin, lint_templates
 from stacks.nag import enable_checks
 
@@ -138,17 +139,36 @@ def test_acknowledgements_live_in_one_module() -> None:
     assert offenders == []
 
 
-def test_app_entry_point_rejects_an_unknown_env(tmp_path: Path) -> None:
-    result = subprocess.run(
+def _run_app(tmp_path: Path, context: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """`python -m cdk_app` as the CDK CLI runs it (context arrives as strings)."""
+    return subprocess.run(
         [sys.executable, "-m", "cdk_app"],
         cwd=ROOT,
-        env={**os.environ, "CDK_OUTDIR": str(tmp_path), "CDK_CONTEXT_JSON": '{"env": "prod"}'},
+        env={**os.environ, "CDK_OUTDIR": str(tmp_path), "CDK_CONTEXT_JSON": json.dumps(context)},
         capture_output=True,
         text=True,
         timeout=120,
     )
+
+
+def test_app_entry_point_rejects_an_unknown_env(tmp_path: Path) -> None:
+    result = _run_app(tmp_path, {"env": "prod"})
     assert result.returncode == 2
     assert "unknown environment 'prod'; known: local, production, staging" in result.stderr
+
+
+def test_app_entry_point_rejects_a_non_boolean_parked(tmp_path: Path) -> None:
+    result = _run_app(tmp_path, {"env": "staging", "parked": "maybe"})
+    assert result.returncode == 2
+    assert "parked: expected true or false, got 'maybe'" in result.stderr
+
+
+def test_apps_carry_the_feature_flags_of_cdk_json() -> None:
+    flags = json.loads((ROOT / "cdk.json").read_text())["context"]
+    assert flags["@aws-cdk/core:defaultCrossStackReferences"] == "strong"
+    app = create_app(validation=False)
+    for key, value in flags.items():
+        assert app.node.try_get_context(key) == value, key
 
 
 def test_stack_names_follow_the_contract(validated: dict) -> None:
