@@ -114,7 +114,8 @@ class ServiceStack(Stack):
             circuit_breaker=ecs.DeploymentCircuitBreaker(enable=True, rollback=True),
             min_healthy_percent=100,
             max_healthy_percent=200,
-            health_check_grace_period=None if lb is None else Duration.seconds(60),
+            # The backend migrates the database before it listens (app.prestart).
+            health_check_grace_period=None if lb is None else Duration.seconds(120),
         )
         if lb is not None:
             # Also admits the ALB's group to the service's group on the container port (both ways).
