@@ -55,6 +55,13 @@ def describe(aws: Aws, instance_id: str) -> dict[str, Any]:
     return dict(found["DBInstances"][0])
 
 
+def _is_stop(message: str) -> bool:
+    """'DB instance stopped' / 'The DB instance has been stopped', not the 7-day auto-start notice
+    ('... being started due to it exceeding the maximum allowed time being stopped')."""
+    text = message.lower()
+    return "stopped" in text and "start" not in text
+
+
 def stopped_since(aws: Aws, instance_id: str) -> datetime | None:
     """When the instance last stopped, from its RDS events (None if not found in 14 days)."""
     events = aws.client("rds").describe_events(
@@ -63,7 +70,7 @@ def stopped_since(aws: Aws, instance_id: str) -> datetime | None:
         Duration=EVENT_LOOKBACK_MINUTES,
         EventCategories=["notification"],
     )["Events"]
-    stops = [e["Date"] for e in events if "stopped" in e.get("Message", "").lower()]
+    stops = [e["Date"] for e in events if _is_stop(e.get("Message", ""))]
     return max(stops) if stops else None
 
 

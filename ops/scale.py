@@ -182,12 +182,15 @@ def _restore_steps(
     verb = "would " if dry_run else ""
     instance = state["rds"]["id"]
     if state["rds"]["status"] == "available":
-        _try(
+        started = _try(
             report,
             f"rds {instance}",
             f"{verb}start",
             lambda: rds.start(aws, instance, dry_run=dry_run, wait=wait, poll_seconds=poll_seconds),
         )
+        if not started:  # services without their database would only crash-loop
+            report.fail("services and alarms", "skipped", "database not started; rerun restore")
+            return
     cluster = state["cluster"]
     for role, saved in state["services"].items():
         name = saved["name"]

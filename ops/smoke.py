@@ -34,9 +34,11 @@ def check_url(url: str, *, timeout: float = TIMEOUT_SECONDS) -> dict[str, Any]:
     return {"url": url, "status": status, "ok": status == 200, "ms": elapsed, "error": error}
 
 
-def run(outputs: StackOutputs, *, timeout: float = TIMEOUT_SECONDS) -> list[dict[str, Any]]:
-    """One result per service health path."""
-    base = base_url(outputs)
+def run(
+    outputs: StackOutputs, *, timeout: float = TIMEOUT_SECONDS, base: str | None = None
+) -> list[dict[str, Any]]:
+    """One result per service health path, through the ALB (or `base`, e.g. the site's domain)."""
+    base = (base or base_url(outputs)).rstrip("/")
     return [
         {"service": service, **check_url(base + path, timeout=timeout)}
         for service, path in CHECKS.items()

@@ -13,12 +13,17 @@ from ops.output import emit, table
 @click.command()
 @reading_options
 @click.option("--timeout", default=10.0, show_default=True, help="Seconds per request.")
+@click.option(
+    "--base-url",
+    help="Check through this URL instead of the ALB's DNS name (e.g. https://your-domain, "
+    "when the certificate does not cover the ALB's name).",
+)
 @click.pass_obj
-def smoke(obj: OpsContext, env: str, as_json: bool, timeout: float) -> None:
+def smoke(obj: OpsContext, env: str, as_json: bool, timeout: float, base_url: str | None) -> None:
     """GET the backend and frontend health paths through the load balancer."""
     from ops import smoke as logic
 
-    results = logic.run(obj.outputs(env), timeout=timeout)
+    results = logic.run(obj.outputs(env), timeout=timeout, base=base_url)
     emit(
         results,
         as_json=as_json,

@@ -142,3 +142,13 @@ def test_status_command_json(deployed: Deployed) -> None:
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert data["instance_id"] == deployed.ids["db"] and data["status"] == "available"
+
+
+def test_stop_events_are_told_from_the_auto_start_notice() -> None:
+    assert rds._is_stop("DB instance stopped")
+    assert rds._is_stop("The DB instance has been stopped.")
+    notice = (
+        "DB instance is being started due to it exceeding the maximum allowed time being stopped."
+    )
+    assert not rds._is_stop(notice)
+    assert not rds._is_stop("DB instance started")

@@ -250,3 +250,33 @@ def test_bad_target_is_usage_error(deployed: Deployed) -> None:
         cli, ["scale", "--to", "lots", "--env", "staging"], obj=deployed.context()
     )
     assert result.exit_code == 2
+
+
+def test_restore_stops_when_the_database_does_not_start(deployed: Deployed) -> None:
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.rds.models import rds_backends
+
+    _zero(deployed)
+    rds_backends[DEFAULT_ACCOUNT_ID][deployed.region].databases[
+        deployed.ids["db"]
+    ].status = "storage-optimization"
+    report = scale.restore(deployed.aws(), "staging", wait=False, poll_seconds=0)
+    assert not report.ok
+    assert [s.action for s in report.failed] == ["start", "skipped"]
+    assert {s["desiredCount"] for s in _services(deployed).values()} == {0}  # not brought back
+    assert not any(_actions(deployed).values())
+    state = scale_state.load(deployed.aws(), "staging")
+    assert state is not None and not state.get("restored_at")
+
+
+def test_lock_release_failure_is_a_warning(deployed: Deployed, capsys) -> None:
+    aws = deployed.aws()
+
+    def refuse(**_):
+        from botocore.exceptions import ClientError
+
+        raise ClientError({"Error": {"Code": "AccessDenied", "Message": "no"}}, "DeleteParameter")
+
+    aws.on("before-parameter-build.ssm.DeleteParameter", refuse)
+    assert _zero(deployed, aws).ok
+    assert "could not release the lock" in capsys.readouterr().err

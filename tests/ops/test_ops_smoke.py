@@ -71,3 +71,18 @@ def test_smoke_fails_when_unreachable(deployed: Deployed) -> None:
         cli, ["smoke", "--env", "staging", "--timeout", "2"], obj=deployed.context()
     )
     assert result.exit_code == 1  # moto's DNS name does not resolve
+
+
+def test_smoke_through_a_given_base_url(deployed: Deployed) -> None:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    Handler.healthy = {names.BACKEND_HEALTH_PATH, names.FRONTEND_HEALTH_PATH}
+    try:
+        base = f"http://127.0.0.1:{server.server_address[1]}/"
+        result = CliRunner().invoke(
+            cli, ["smoke", "--env", "staging", "--base-url", base], obj=deployed.context()
+        )
+    finally:
+        server.shutdown()
+    assert result.exit_code == 0, result.output
+    assert f"127.0.0.1:{server.server_address[1]}{names.BACKEND_HEALTH_PATH}" in result.stdout
