@@ -23,7 +23,11 @@ def migrate(obj: OpsContext, env: str, as_json: bool, dry_run: bool, yes: bool, 
     result = logic.run(obj.aws(env), obj.outputs(env), dry_run=dry_run, wait=wait)
 
     def text(r: dict) -> str:
-        lines = [f"task: {r.get('task', '(dry run: not started)')}"]
+        lines = [
+            f"task definition: {r['task_definition']}",
+            f"command: {' '.join(r['command'])}",
+            f"task: {r.get('task', '(dry run: not started)')}",
+        ]
         if "exit_code" in r:
             lines.append(f"exit code: {r['exit_code']} {r['stopped_reason']}".rstrip())
             lines += ["log tail:", *(f"  {line}" for line in r["log_tail"])]

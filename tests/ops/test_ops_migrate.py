@@ -83,6 +83,7 @@ def test_migrate_no_wait_and_dry_run(deployed: Deployed) -> None:
     runner = CliRunner()
     dry = runner.invoke(cli, ["migrate", "--env", "staging", "--dry-run"], obj=deployed.context())
     assert dry.exit_code == 0 and deployed.mutating_calls() == [] and _started(deployed) == []
+    assert "command: python -m app.prestart" in dry.stdout
     started = runner.invoke(
         cli,
         ["migrate", "--env", "staging", "--yes", "--no-wait", "--json"],
