@@ -31,15 +31,24 @@ async def get_db() -> AsyncGenerator[Session, None]:
     try:
         yield session
     finally:
-        await anyio.to_thread.run_sync(session.close, limiter=_close_limiter)
+        if session.in_transaction():  # holds a connection: closing it does I/O
+            await anyio.to_thread.run_sync(session.close, limiter=_close_limiter)
+        else:
+            session.close()
 
 
 SessionDep = Annotated[Session, Depends(get_db)]
 TokenDep = Annotated[str, Depends(reusable_oauth2)]
 
 
-def get_current_user(session: SessionDep, token: TokenDep) -> User:
-    """The active user the token names; 401/403 otherwise."""
+def _load_user(user_id: uuid.UUID) -> User | None:
+    """One short transaction on a session of its own (connection taken and returned here)."""
+    with Session(engine, expire_on_commit=False) as session:
+        return session.get(User, user_id)
+
+
+async def get_current_user(token: TokenDep) -> User:
+    """The active user the token names; 401/403 otherwise. One thread hop, no held connection."""
     try:
         payload = TokenPayload(**decode_access_token(token))
         user_id = uuid.UUID(payload.sub or "")
@@ -49,12 +58,9 @@ def get_current_user(session: SessionDep, token: TokenDep) -> User:
             detail="Could not validate credentials",
             headers={"WWW-Authenticate": "Bearer"},
         ) from exc
-    user = session.get(User, user_id)
+    user = await anyio.to_thread.run_sync(_load_user, user_id)
     if user is None:
         raise HTTPException(status_code=status.HTTP_401_UNAUTHORIZED, detail="User not found")
-    # End the read transaction so the pooled connection is not held while the request waits for
-    # the next thread (the user object stays loaded: the session does not expire on commit).
-    session.commit()
     if not user.is_active:
         raise HTTPException(status_code=status.HTTP_403_FORBIDDEN, detail="Inactive user")
     return user
@@ -63,7 +69,7 @@ def get_current_user(session: SessionDep, token: TokenDep) -> User:
 CurrentUser = Annotated[User, Depends(get_current_user)]
 
 
-def get_current_admin(current_user: CurrentUser) -> User:
+async def get_current_admin(current_user: CurrentUser) -> User:
     if not current_user.is_superuser:
         raise HTTPException(status_code=status.HTTP_403_FORBIDDEN, detail="Admin role required")
     return current_user

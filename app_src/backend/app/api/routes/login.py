@@ -36,6 +36,6 @@ def login_access_token(
 
 
 @router.post("/login/test-token", response_model=UserPublic)
-def test_token(current_user: CurrentUser) -> UserPublic:
+async def test_token(current_user: CurrentUser) -> UserPublic:
     """Echo the token's user."""
     return UserPublic.model_validate(current_user)

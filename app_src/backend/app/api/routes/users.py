@@ -43,5 +43,5 @@ def register_user(session: SessionDep, user_in: UserRegister) -> UserPublic:
 
 
 @router.get("/me", response_model=UserPublic)
-def read_user_me(current_user: CurrentUser) -> UserPublic:
+async def read_user_me(current_user: CurrentUser) -> UserPublic:
     return UserPublic.model_validate(current_user)
