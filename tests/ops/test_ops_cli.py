@@ -128,3 +128,14 @@ def test_non_production_confirm_and_refusal(monkeypatch: pytest.MonkeyPatch) -> 
     with pytest.raises(OpsError, match="--yes"):
         confirm_module.confirm(env="production", action="probe", yes=False)
     confirm_module.confirm(env="production", action="probe", yes=True)
+
+
+def test_env_lookup_does_not_load_the_cdk() -> None:
+    code = (
+        "import sys\nfrom ops.envs import environment_names, region_of\n"
+        "assert 'staging' in environment_names() and region_of('staging')\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('aws_cdk', 'jsii')))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]"
