@@ -280,3 +280,13 @@ def test_lock_release_failure_is_a_warning(deployed: Deployed, capsys) -> None:
     aws.on("before-parameter-build.ssm.DeleteParameter", refuse)
     assert _zero(deployed, aws).ok
     assert "could not release the lock" in capsys.readouterr().err
+
+
+def test_service_option_only_with_a_count(deployed: Deployed) -> None:
+    result = CliRunner().invoke(
+        cli,
+        ["scale", "--to", "restore", "--service", "backend", "--env", "staging", "--yes"],
+        obj=deployed.context(),
+    )
+    assert result.exit_code == 2 and "--service" in result.stderr
+    assert deployed.mutating_calls() == []
