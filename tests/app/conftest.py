@@ -155,6 +155,15 @@ class IsolatedBackend:
         """`start` or `stop` this backend's private Redis (other test runs are not affected)."""
         services(f"{action}-redis", env=self.redis_env)
 
+    def redis_client(self):
+        """A synchronous client on this backend's private Redis."""
+        import redis
+
+        directory = Path(self.redis_env["OHMYCOINS_SERVICES_DIR"])
+        password = (directory / "redis-password").read_text().strip()
+        port = int(self.redis_env["OHMYCOINS_REDIS_PORT"])
+        return redis.Redis(host="127.0.0.1", port=port, password=password)
+
     def log_text(self) -> str:
         return self.log.read_text()
 

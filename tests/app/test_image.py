@@ -48,6 +48,14 @@ def test_starts_with_prestart_then_uvicorn_on_the_backend_port() -> None:
     assert prestart.strip() == "python -m app.prestart"
     assert "uvicorn app.main:app" in uvicorn and f"--port {BACKEND_PORT}" in uvicorn
     assert instructions("EXPOSE") == [str(BACKEND_PORT)]
+    assert "--proxy-headers" in uvicorn
+
+
+def test_forwarded_headers_trust_only_private_hops() -> None:
+    [env] = [e for e in instructions("ENV") if "FORWARDED_ALLOW_IPS" in e]
+    trusted = re.search(r"FORWARDED_ALLOW_IPS=(\S+)", env).group(1).split(",")
+    assert "*" not in trusted and "0.0.0.0/0" not in trusted
+    assert "10.0.0.0/8" in trusted
 
 
 def test_requirements_are_exact_pins_and_installed_by_the_image() -> None:

@@ -94,6 +94,20 @@ def test_anonymous_clients_are_limited_per_ip(api, make_account, redis_sync) -> 
     assert api.get("/users/me", headers=user.headers).headers["x-ratelimit-remaining"] == "59"
 
 
+def test_client_ip_comes_from_the_trusted_proxy_hop(isolated_backend) -> None:
+    """Behind the load balancer the client is the rightmost untrusted X-Forwarded-For entry, so a
+    client cannot pick its own bucket by sending the header itself."""
+    client = isolated_backend.redis_client()
+    spoofed = {"X-Forwarded-For": "192.0.2.66, 198.51.100.7"}
+    try:
+        for _ in range(2):
+            httpx.get(f"{isolated_backend.url}{ME}", headers=spoofed, timeout=10)
+        assert int(client.get("rl:{ip:198.51.100.7}:m")) == 2
+        assert client.get("rl:{ip:192.0.2.66}:m") is None
+    finally:
+        client.close()
+
+
 def test_exempt_paths_are_not_counted(api, server, redis_sync) -> None:
     for _ in range(70):
         assert api.get("/utils/health-check/").status_code == 200
