@@ -43,7 +43,7 @@ test: setup services browser
 	$(PY) -m pytest
 
 demo: setup
-	$(PY) -m cdk_app.summary
+	$(PY) -m localaws.demo
 
 bench: setup services
 	$(PY) bench/synth.py

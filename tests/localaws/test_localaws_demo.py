@@ -1,0 +1,42 @@
+"""The demo driver stops at the first failed step, exits 1, and stops the server either way."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from localaws import demo, runner
+
+
+def _fail() -> None:
+    raise demo.StepFailed("broken on purpose")
+
+
+def test_a_failed_step_stops_the_demo_and_the_server(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(runner, "STATE_DIR", tmp_path)
+    ran: list[str] = []
+    plan = [
+        demo.Step("start", demo.start_server),
+        demo.Step("fail", _fail),
+        demo.Step("never", lambda: ran.append("never")),
+    ]
+    monkeypatch.setattr(demo, "steps", lambda: plan)
+    assert demo.main() == 1
+    out, err = capsys.readouterr()
+    assert "==> [2/3] fail" in out and "[3/3]" not in out
+    assert "DEMO FAILED: broken on purpose" in err
+    assert "stopped" in out.splitlines()[-1]
+    assert ran == []
+    assert not runner.status().running
+
+
+def test_the_plan_covers_the_lifecycle() -> None:
+    titles = [step.title for step in demo.steps()]
+    assert titles[0].startswith("synthesize and validate every environment")
+    for expected in ("start the local AWS", "ops status", "ops secrets check"):
+        assert any(title.startswith(expected) for title in titles), expected
+    assert titles.index("ops scale --to 0 --yes") < titles.index("ops scale --to restore --yes")
+    assert titles[-1].startswith("ops alarms test")
