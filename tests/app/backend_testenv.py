@@ -1,12 +1,16 @@
 """The app tests' environment: real loopback PostgreSQL and Redis from scripts/services.sh.
 
 Importing this module starts the servers (idempotent) and sets the app's environment variables,
-so it must be imported before anything imports the app (its settings are read once).
+so it must be imported before anything imports the app (its settings are read once). Each test
+run gets a database and a Redis instance of its own, so runs in parallel do not disturb each other.
 """
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -14,8 +18,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 BACKEND = ROOT / "app_src" / "backend"
 SERVICES = ROOT / "scripts" / "services.sh"
-TEST_DB = "ohmycoins_test"
-REDIS_DB = 15
+TEST_DB_PREFIX = "ohmycoins_test_"
+TEST_DB = f"{TEST_DB_PREFIX}{os.getpid()}"
 PASSWORD = "correct-horse-battery"
 if str(BACKEND) not in sys.path:
     sys.path.insert(0, str(BACKEND))
@@ -35,10 +39,41 @@ def services(*args: str, env: dict[str, str] | None = None) -> str:
     return done.stdout
 
 
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _parse_env(text: str) -> dict[str, str]:
+    return dict(line.split("=", 1) for line in text.splitlines() if "=" in line)
+
+
 services("start")
-SERVICE_ENV = dict(line.split("=", 1) for line in services("env").splitlines() if "=" in line)
+SERVICE_ENV = _parse_env(services("env"))
 PG_PASSWORD = Path(SERVICE_ENV["POSTGRES_PASSWORD_FILE"]).read_text().strip()
-REDIS_PASSWORD = Path(SERVICE_ENV["REDIS_PASSWORD_FILE"]).read_text().strip()
+
+# This run's own Redis (stopped and removed at exit).
+RUN_REDIS_ENV = {
+    "OHMYCOINS_SERVICES_DIR": str(ROOT / ".local" / f"test-run-{os.getpid()}"),
+    "OHMYCOINS_REDIS_PORT": str(_free_port()),
+}
+services("start-redis", env=RUN_REDIS_ENV)
+RUN_REDIS = _parse_env(services("env", env=RUN_REDIS_ENV))
+REDIS_PASSWORD = Path(RUN_REDIS["REDIS_PASSWORD_FILE"]).read_text().strip()
+
+
+@atexit.register
+def _stop_run_redis() -> None:
+    subprocess.run(
+        [str(SERVICES), "stop-redis"],
+        env={**os.environ, **RUN_REDIS_ENV},
+        capture_output=True,
+        check=False,
+    )
+    shutil.rmtree(RUN_REDIS_ENV["OHMYCOINS_SERVICES_DIR"], ignore_errors=True)
+
+
 APP_ENV = {
     "ENVIRONMENT": "test",
     "SECRET_KEY": "test-secret-key-0123456789-abcdefghijklmnop",
@@ -47,7 +82,7 @@ APP_ENV = {
     "POSTGRES_USER": SERVICE_ENV["POSTGRES_USER"],
     "POSTGRES_PASSWORD": PG_PASSWORD,
     "POSTGRES_DB": TEST_DB,
-    "REDIS_URL": f"redis://{SERVICE_ENV['REDIS_HOST']}:{SERVICE_ENV['REDIS_PORT']}/{REDIS_DB}",
+    "REDIS_URL": f"redis://{RUN_REDIS['REDIS_HOST']}:{RUN_REDIS['REDIS_PORT']}/0",
     "REDIS_PASSWORD": REDIS_PASSWORD,
     "RATE_LIMIT_FAIL_OPEN": "true",
 }
@@ -72,3 +107,20 @@ def recreate_database(name: str) -> None:
     with admin_connect() as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def drop_database(name: str) -> None:
+    with admin_connect() as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def drop_stale_test_databases() -> None:
+    """Remove databases left by earlier runs whose process is gone."""
+    with admin_connect() as conn:
+        rows = conn.execute(
+            "SELECT datname FROM pg_database WHERE datname LIKE %s", (f"{TEST_DB_PREFIX}%",)
+        ).fetchall()
+    for (name,) in rows:
+        pid = name.removeprefix(TEST_DB_PREFIX).split("_")[0]
+        if pid.isdigit() and not Path(f"/proc/{pid}").exists():
+            drop_database(name)

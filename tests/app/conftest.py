@@ -27,6 +27,8 @@ from backend_testenv import (  # noqa: E402
     PASSWORD,
     REDIS_PASSWORD,
     TEST_DB,
+    drop_database,
+    drop_stale_test_databases,
     recreate_database,
     services,
 )
@@ -34,7 +36,8 @@ from backend_testenv import (  # noqa: E402
 
 @pytest.fixture(scope="session")
 def database() -> Iterator[None]:
-    """The test database, empty and then migrated to head by the prestart code."""
+    """This run's test database, empty and then migrated to head by the prestart code."""
+    drop_stale_test_databases()
     recreate_database(TEST_DB)
     from app.core.db import engine
     from app.prestart import migrate, wait_for_db
@@ -43,6 +46,7 @@ def database() -> Iterator[None]:
     migrate(engine)
     yield
     engine.dispose()
+    drop_database(TEST_DB)
 
 
 @pytest.fixture(scope="session")
@@ -57,7 +61,7 @@ def redis_sync():
 
 @pytest.fixture
 def clean(database, redis_sync) -> Iterator[None]:
-    """Empty tables and rate-limit counters before a test; Redis is running afterwards."""
+    """Empty tables and rate-limit counters before a test."""
     from app.core.db import engine
     from sqlalchemy import text
 
@@ -68,10 +72,8 @@ def clean(database, redis_sync) -> Iterator[None]:
                 '"user" RESTART IDENTITY CASCADE'
             )
         )
-    services("start-redis")
     redis_sync.flushdb()
     yield
-    services("start-redis")
 
 
 def _free_port() -> int:

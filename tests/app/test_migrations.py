@@ -7,10 +7,10 @@ import subprocess
 import sys
 
 import pytest
-from backend_testenv import APP_ENV, BACKEND, admin_connect, recreate_database
+from backend_testenv import APP_ENV, BACKEND, TEST_DB, admin_connect, recreate_database
 from sqlalchemy import create_engine, inspect, text
 
-MIGRATION_DB = "ohmycoins_test_migrations"
+MIGRATION_DB = f"{TEST_DB}_migrations"
 TABLES = {"user", "news_item", "smart_money_flow", "collector_run", "trade_order", "price"}
 DAY_INDEX = "((collected_at AT TIME ZONE 'UTC'::text))::date"
 
