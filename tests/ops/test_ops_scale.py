@@ -290,3 +290,13 @@ def test_service_option_only_with_a_count(deployed: Deployed) -> None:
     )
     assert result.exit_code == 2 and "--service" in result.stderr
     assert deployed.mutating_calls() == []
+
+
+def test_a_database_stopped_before_stays_stopped(deployed: Deployed) -> None:
+    deployed.client("rds").stop_db_instance(DBInstanceIdentifier=deployed.ids["db"])
+    assert _zero(deployed).ok
+    report = scale.restore(deployed.aws(), "staging", wait=False, poll_seconds=0)
+    assert report.ok, report.text()
+    assert _db(deployed) == "stopped"
+    assert not any(s.resource.startswith("rds") for s in report.steps)
+    assert {s["desiredCount"] for s in _services(deployed).values()} == {1}
