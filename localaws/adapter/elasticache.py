@@ -149,7 +149,9 @@ class ReplicationGroupResource(AdapterResource, CloudFormationModel):
         return cls(group_id, **_endpoint_attributes(group))
 
     def delete(self, account_id: str, region_name: str) -> None:
-        _backend(account_id, region_name).delete_replication_group(
-            replication_group_id=self.physical_resource_id,
-            retain_primary_cluster=False,
+        backend = _backend(account_id, region_name)
+        backend.delete_replication_group(
+            replication_group_id=self.physical_resource_id, retain_primary_cluster=False
         )
+        # moto keeps a deleted group as "deleting" forever; AWS removes it once deleted.
+        backend.replication_groups.pop(self.physical_resource_id, None)

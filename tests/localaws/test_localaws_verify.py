@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import boto3
 import pytest
 from localaws_templates import full_template
@@ -55,3 +57,22 @@ def test_an_alarm_that_lost_its_actions_fails(aws: boto3.Session) -> None:
     )
     with pytest.raises(VerificationFailed, match="AlbLatencyAlarm .*AlarmActions: 0 of 1"):
         verify(aws, ["verify-actions"])
+
+
+def test_a_stack_update_replaces_adapter_resources(aws: boto3.Session) -> None:
+    cfn = aws.client("cloudformation")
+    template = full_template()
+    create_stack(cfn, name="verify-update", template=template)
+    resources = template["Resources"]
+    resources["Alb5xxAlarm"]["Properties"]["Threshold"] = 20
+    resources["Cache"]["Properties"]["ReplicationGroupDescription"] = "changed"
+    resources["AppSecret"]["Properties"]["Description"] = "changed"
+    cfn.update_stack(StackName="verify-update", TemplateBody=json.dumps(template))
+    [alarm] = aws.client("cloudwatch").describe_alarms(AlarmNames=["test-alb-5xx"])["MetricAlarms"]
+    assert alarm["Threshold"] == 20
+    groups = aws.client("elasticache").describe_replication_groups()["ReplicationGroups"]
+    assert [g["Description"] for g in groups] == ["changed"]
+    secret = aws.client("secretsmanager").describe_secret(SecretId="test-app-secret")
+    assert secret["Description"] == "changed"
+    [report] = verify(aws, ["verify-update"])
+    assert set(report.checked) == set(resources)
