@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from ops.errors import OpsError
+from ops.errors import OpsError, describe_aws_error, is_aws_error
 from ops.output import emit, table
 
 
@@ -35,6 +36,21 @@ class Report:
 
     def fail(self, resource: str, action: str, detail: str) -> Step:
         return self.add(resource, action, ok=False, detail=detail)
+
+    def attempt(self, resource: str, action: str, work: Callable[[], str | None]) -> bool:
+        """Run one step; record its detail, or its failure (OpsError or AWS error), and go on."""
+        try:
+            detail = work() or ""
+        except OpsError as exc:
+            self.fail(resource, action, exc.message)
+            return False
+        except Exception as exc:
+            if not is_aws_error(exc):
+                raise
+            self.fail(resource, action, describe_aws_error(exc))
+            return False
+        self.add(resource, action, detail=detail)
+        return True
 
     @property
     def ok(self) -> bool:

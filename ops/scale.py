@@ -2,34 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from ops import alarms, rds, scale_state, services
 from ops.aws import Aws
-from ops.errors import OpsError, describe_aws_error
+from ops.errors import OpsError
 from ops.outputs import StackOutputs
 from ops.report import Report
 from ops.waiting import POLL_SECONDS
 from stacks import names
 
 NO_SUSPENSION = {key: False for key in services.SUSPEND_ALL}
-
-
-def _try(report: Report, resource: str, action: str, work: Callable[[], str | None]) -> bool:
-    """Run one step; record success or the failure (an AWS or ops error) and carry on."""
-    try:
-        detail = work() or ""
-    except OpsError as exc:
-        report.fail(resource, action, exc.message)
-        return False
-    except Exception as exc:
-        if type(exc).__module__.startswith("botocore"):
-            report.fail(resource, action, describe_aws_error(exc))
-            return False
-        raise
-    report.add(resource, action, detail=detail)
-    return True
 
 
 def capture(aws: Aws, outputs: StackOutputs, env: str) -> dict[str, Any]:
@@ -66,8 +49,7 @@ def _zero_steps(aws: Aws, state: dict[str, Any], report: Report, *, dry_run: boo
     cluster = state["cluster"]
     enabled = sorted(name for name, on in state["alarms"].items() if on)
     verb = "would " if dry_run else ""
-    _try(
-        report,
+    report.attempt(
         f"alarms ({len(enabled)} with actions)",
         f"{verb}disable actions",
         lambda: None if dry_run else alarms.apply_actions(aws, enabled, enabled=False),
@@ -85,7 +67,7 @@ def _zero_steps(aws: Aws, state: dict[str, Any], report: Report, *, dry_run: boo
             services.set_desired(aws, cluster, name, 0)
             return "min=max=0, scaling suspended, desired 0"
 
-        _try(report, f"service {role} ({name})", f"{verb}scale to 0", zero)
+        report.attempt(f"service {role} ({name})", f"{verb}scale to 0", zero)
 
 
 def to_zero(
@@ -105,7 +87,7 @@ def to_zero(
             state = capture(aws, outputs, env)
         _zero_steps(aws, state, report, dry_run=True)
         instance = state["rds"]["id"]
-        _try(report, f"rds {instance}", "stop", lambda: rds.stop(aws, instance, dry_run=True))
+        report.attempt(f"rds {instance}", "stop", lambda: rds.stop(aws, instance, dry_run=True))
         return report
     with scale_state.ScaleLock(aws, env):
         state = scale_state.load(aws, env)
@@ -120,8 +102,7 @@ def to_zero(
         _zero_steps(aws, state, report, dry_run=False)
         cluster, service_names = state["cluster"], [s["name"] for s in state["services"].values()]
         if wait and report.ok:
-            _try(
-                report,
+            report.attempt(
                 "services",
                 "wait drained",
                 lambda: services.wait_steady(
@@ -129,8 +110,7 @@ def to_zero(
                 ),
             )
         instance = state["rds"]["id"]
-        _try(
-            report,
+        report.attempt(
             f"rds {instance}",
             "stop",
             lambda: rds.stop(aws, instance, wait=wait, poll_seconds=poll_seconds),
@@ -182,8 +162,7 @@ def _restore_steps(
     verb = "would " if dry_run else ""
     instance = state["rds"]["id"]
     if state["rds"]["status"] == "available":
-        started = _try(
-            report,
+        started = report.attempt(
             f"rds {instance}",
             f"{verb}start",
             lambda: rds.start(aws, instance, dry_run=dry_run, wait=wait, poll_seconds=poll_seconds),
@@ -213,18 +192,16 @@ def _restore_steps(
             services.set_desired(aws, cluster, name, saved["desired"])
             return detail
 
-        _try(report, f"service {role} ({name})", f"{verb}restore", bring_back)
+        report.attempt(f"service {role} ({name})", f"{verb}restore", bring_back)
     if wait and not dry_run and report.ok:
         names_ = [s["name"] for s in state["services"].values()]
-        _try(
-            report,
+        report.attempt(
             "services",
             "wait steady",
             lambda: services.wait_steady(aws, cluster, names_, poll_seconds=poll_seconds),
         )
     enabled = sorted(name for name, on in state["alarms"].items() if on)
-    _try(
-        report,
+    report.attempt(
         f"alarms ({len(enabled)} had actions)",
         f"{verb}enable actions",
         lambda: None if dry_run else alarms.apply_actions(aws, enabled, enabled=True),
@@ -263,5 +240,5 @@ def to_count(
                 services.set_desired(aws, cluster, name, count)
             return f"desired {count}"
 
-        _try(report, f"service {role} ({name})", ("would set" if dry_run else "set"), apply)
+        report.attempt(f"service {role} ({name})", ("would set" if dry_run else "set"), apply)
     return report
