@@ -300,3 +300,16 @@ def test_a_database_stopped_before_stays_stopped(deployed: Deployed) -> None:
     assert _db(deployed) == "stopped"
     assert not any(s.resource.startswith("rds") for s in report.steps)
     assert {s["desiredCount"] for s in _services(deployed).values()} == {1}
+
+
+def test_missing_service_stops_scaling_before_any_change(deployed: Deployed) -> None:
+    deployed.client("ecs").delete_service(
+        cluster=deployed.ids["cluster"], service=deployed.ids["backend"], force=True
+    )
+    result = CliRunner().invoke(
+        cli, ["scale", "--to", "0", "--env", "staging", "--yes"], obj=deployed.context()
+    )
+    assert result.exit_code == 1 and deployed.ids["backend"] in result.stderr
+    assert deployed.mutating_calls() == ["PutParameter", "DeleteParameter"]  # the lock only
+    assert scale_state.load(deployed.aws(), "staging") is None
+    assert _db(deployed) == "available"
