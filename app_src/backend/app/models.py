@@ -3,49 +3,16 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Literal
 
 import sqlalchemy as sa
-from pydantic import EmailStr, PlainSerializer, field_validator
+from pydantic import EmailStr, field_validator
 from sqlalchemy.dialects import postgresql as pg
 from sqlmodel import Field, SQLModel
 
-
-# Decimals leave the API as plain fixed-point strings without trailing zeros ("201.5", "0").
-def _plain(value: Decimal) -> str:
-    return format(value.normalize(), "f")
-
-
-Dec = Annotated[Decimal, PlainSerializer(_plain, return_type=str, when_used="json")]
-QTY = sa.Numeric(38, 18)
-USD = sa.Numeric(38, 8)
-
-
-def utcnow() -> datetime:
-    """Now, timezone-aware UTC."""
-    return datetime.now(UTC)
-
-
-def aware(value: datetime | None) -> datetime | None:
-    """Treat a naive datetime as UTC; keep an aware one."""
-    if value is not None and value.tzinfo is None:
-        return value.replace(tzinfo=UTC)
-    return value
-
-
-def tz_column(*, nullable: bool = False, index: bool = False) -> sa.Column:
-    """A `timestamp with time zone` column."""
-    return sa.Column(sa.DateTime(timezone=True), nullable=nullable, index=index)
-
-
-def utc_day(column: sa.ColumnElement) -> sa.ColumnElement:
-    """`(column AT TIME ZONE 'UTC')::date`: the expression of the per-day indexes.
-
-    Queries must filter on this same expression (with 'UTC' inlined, not bound) to use the index.
-    """
-    return sa.cast(column.op("AT TIME ZONE")(sa.literal_column("'UTC'")), sa.Date)
+from app.core.columns import QTY, USD, Dec, aware, tz_column, utc_day, utcnow
 
 
 # --- users -------------------------------------------------------------------------------------
