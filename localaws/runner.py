@@ -97,7 +97,7 @@ def start(*, port: int | None = None, state_dir: Path | None = None) -> ServerSt
     pid_file.parent.mkdir(parents=True, exist_ok=True)
     port = port or free_port()
     command = [sys.executable, "-m", "localaws.server", "--host", HOST, "--port", str(port)]
-    with log_path.open("ab") as log:
+    with log_path.open("wb") as log:  # one log per server run
         process = subprocess.Popen(  # noqa: S603 - fixed argv, no shell
             command,
             cwd=REPO_ROOT,
