@@ -9,7 +9,8 @@ from aws_cdk import cx_api
 
 from cdk_app.config import EnvConfig
 from stacks.app import build_env, create_app
-from stacks.cfn_lint_plugin import Finding, LintRun
+from stacks.cfn_lint_check import Finding
+from stacks.cfn_lint_plugin import LintRun
 from stacks.nag import acknowledge, enable_checks
 
 
@@ -25,7 +26,7 @@ class Validated:
 def build(app: cdk.App, config: EnvConfig, *, validate: bool) -> LintRun | None:
     """The four stacks, their acknowledgements, and (when validating) cdk-nag + cfn-lint."""
     lint = None
-    if validate:  # first: cfn-lint starts loading while the constructs are built
+    if validate:  # first: the cfn-lint worker loads while the constructs are built
         lint = enable_checks(app, regions=[config.region])
     acknowledge(build_env(app, config), config)
     return lint

@@ -13,7 +13,7 @@ from constructs import IConstruct
 from cdk_app.config import EnvConfig
 from stacks import names
 from stacks.app import EnvStacks
-from stacks.cfn_lint_plugin import LintRun, overlapping_plugins, preload
+from stacks.cfn_lint_plugin import LintRun, overlapping_plugins
 from stacks.rds_guard import RdsStoppedGuard
 
 NAG = "AwsSolutions::AwsSolutions-"
@@ -27,7 +27,6 @@ def enable_checks(app: cdk.App, *, regions: list[str]) -> LintRun:
     cfn-lint (Python) starts first and runs while the built-in validation and cdk-nag check in the
     CDK's node process, so the validations overlap on two cores.
     """
-    preload()
     start, finish = overlapping_plugins(regions=regions)
     # Registering the built-in plugin explicitly replaces the automatic instance and lets it run
     # after cfn-lint has started (it is the slowest check of the CDK's own).

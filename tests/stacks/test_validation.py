@@ -17,7 +17,8 @@ from cdk_app.config import known_envs
 from cdk_app.summary import summarize
 from stacks import alarm_catalog, names
 from stacks.app import create_app
-from stacks.cfn_lint_plugin import CfnLintPlugin, lint_templates
+from stacks.cfn_lint_check import lint_templates
+from stacks.cfn_lint_plugin import CfnLintPlugin
 from stacks.nag import enable_checks
 
 ROOT = Path(__file__).resolve().parents[2]
