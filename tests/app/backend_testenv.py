@@ -13,7 +13,12 @@ import shutil
 import socket
 import subprocess
 import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+
+import httpx
 
 ROOT = Path(__file__).resolve().parents[2]
 BACKEND = ROOT / "app_src" / "backend"
@@ -39,7 +44,7 @@ def services(*args: str, env: dict[str, str] | None = None) -> str:
     return done.stdout
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
@@ -56,7 +61,7 @@ PG_PASSWORD = Path(SERVICE_ENV["POSTGRES_PASSWORD_FILE"]).read_text().strip()
 # This run's own Redis (stopped and removed at exit).
 RUN_REDIS_ENV = {
     "OHMYCOINS_SERVICES_DIR": str(ROOT / ".local" / f"test-run-{os.getpid()}"),
-    "OHMYCOINS_REDIS_PORT": str(_free_port()),
+    "OHMYCOINS_REDIS_PORT": str(free_port()),
 }
 services("start-redis", env=RUN_REDIS_ENV)
 RUN_REDIS = _parse_env(services("env", env=RUN_REDIS_ENV))
@@ -124,3 +129,33 @@ def drop_stale_test_databases() -> None:
         pid = name.removeprefix(TEST_DB_PREFIX).split("_")[0]
         if pid.isdigit() and not Path(f"/proc/{pid}").exists():
             drop_database(name)
+
+
+@contextmanager
+def backend_process(overrides: dict[str, str], log: Path) -> Iterator[str]:
+    """uvicorn serving the app in a process of its own with APP_ENV + overrides; yields its URL
+    once the liveness check answers."""
+    port = free_port()
+    env = {**os.environ, **APP_ENV, **overrides}
+    with log.open("w") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1",
+             "--port", str(port), "--log-level", "warning"],
+            cwd=BACKEND, env=env, stdout=out, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(f"{url}/api/v1/utils/health-check/", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"backend did not start:\n{log.read_text()}")
+            time.sleep(0.1)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=15)

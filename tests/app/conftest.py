@@ -6,9 +6,6 @@ recreates the dedicated test database and migrates it from empty with Alembic.
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
 import sys
 import threading
 import time
@@ -23,12 +20,13 @@ import httpx  # noqa: E402
 import pytest  # noqa: E402
 from backend_testenv import (  # noqa: E402
     APP_ENV,
-    BACKEND,
     PASSWORD,
     REDIS_PASSWORD,
     TEST_DB,
+    backend_process,
     drop_database,
     drop_stale_test_databases,
+    free_port,
     recreate_database,
     services,
 )
@@ -76,19 +74,13 @@ def clean(database, redis_sync) -> Iterator[None]:
     yield
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def server(database) -> Iterator[str]:
     """The real app served by uvicorn on loopback (in a thread); yields its base URL."""
     import uvicorn
     from app.main import app
 
-    port = _free_port()
+    port = free_port()
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
     srv = uvicorn.Server(config)
     thread = threading.Thread(target=srv.run, daemon=True)
@@ -173,41 +165,17 @@ class IsolatedBackend:
 @pytest.fixture(scope="session")
 def isolated_backend(database, tmp_path_factory) -> Iterator[IsolatedBackend]:
     tmp_path = tmp_path_factory.mktemp("isolated")
-    redis_port = _free_port()
+    redis_port = free_port()
     redis_env = {
         "OHMYCOINS_SERVICES_DIR": str(tmp_path / "services"),
         "OHMYCOINS_REDIS_PORT": str(redis_port),
     }
     services("start-redis", env=redis_env)
     password = (tmp_path / "services" / "redis-password").read_text().strip()
-    port = _free_port()
-    env = {
-        **os.environ,
-        **APP_ENV,
-        "REDIS_URL": f"redis://127.0.0.1:{redis_port}/0",
-        "REDIS_PASSWORD": password,
-    }
+    overrides = {"REDIS_URL": f"redis://127.0.0.1:{redis_port}/0", "REDIS_PASSWORD": password}
     log = tmp_path / "backend.log"
-    with log.open("w") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1",
-             "--port", str(port), "--log-level", "warning"],
-            cwd=BACKEND, env=env, stdout=out, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{url}/api/v1/utils/health-check/", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"backend did not start:\n{log.read_text()}")
-            time.sleep(0.1)
-        yield IsolatedBackend(url, log, redis_env)
+        with backend_process(overrides, log) as url:
+            yield IsolatedBackend(url, log, redis_env)
     finally:
-        proc.terminate()
-        proc.wait(timeout=15)
         services("stop-redis", env=redis_env)

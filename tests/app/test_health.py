@@ -46,3 +46,18 @@ def test_docs_and_openapi_are_served(api, server) -> None:
     for path in ("/api/v1/news/", "/api/v1/smart-money/flows", "/api/v1/pnl/summary"):
         assert path in paths
     assert "x-ratelimit-limit" not in spec.headers
+
+
+def test_without_postgres_liveness_passes_and_readiness_fails(tmp_path) -> None:
+    """A backend whose database port is closed: alive (no I/O), not ready (503 names postgres)."""
+    import httpx
+    from backend_testenv import backend_process, free_port
+
+    overrides = {"POSTGRES_PORT": str(free_port())}
+    with backend_process(overrides, tmp_path / "backend.log") as url:
+        assert httpx.get(f"{url}/api/v1/utils/health-check/", timeout=10).json() is True
+        resp = httpx.get(f"{url}/api/v1/utils/ready", timeout=10)
+        assert resp.status_code == 503
+        checks = resp.json()["checks"]
+        assert checks["redis"] == "ok"
+        assert checks["postgres"].startswith("error")

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-import socket
 
 import httpx
 import pytest
+from backend_testenv import free_port
 
 ME = "/api/v1/users/me"
 
@@ -143,12 +143,6 @@ def test_redis_down_mid_test_fails_open_with_a_warning(isolated_backend) -> None
         assert client.get("/api/v1/utils/ready").status_code == 200
 
 
-def _closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.mark.parametrize(("fail_open", "expected"), [(False, 503), (True, 200)])
 def test_fail_mode_is_configurable(fail_open: bool, expected: int) -> None:
     from app.core.redis import make_client
@@ -158,7 +152,7 @@ def test_fail_mode_is_configurable(fail_open: bool, expected: int) -> None:
         await send({"type": "http.response.start", "status": 200, "headers": []})
         await send({"type": "http.response.body", "body": b"ok"})
 
-    dead = make_client(f"redis://127.0.0.1:{_closed_port()}/0", password="")
+    dead = make_client(f"redis://127.0.0.1:{free_port()}/0", password="")
     app = RateLimitMiddleware(
         ok_app,
         redis=lambda: dead,
