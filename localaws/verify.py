@@ -91,11 +91,14 @@ def _substitute(value: Any, variables: dict[str, str]) -> Any:
     return value
 
 
-def _template_resources(cfn: Any, stack: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    """The template's resources, with parameters and pseudo parameters substituted."""
+def _template_resources(
+    cfn: Any, stack: dict[str, Any], physical_ids: dict[str, str]
+) -> dict[str, dict[str, Any]]:
+    """The template's resources; Refs to parameters, pseudo parameters and resources resolved."""
     template = parse_template(cfn.get_template(StackName=stack["StackName"])["TemplateBody"])
     arn = stack["StackId"].split(":")
-    variables = {p["ParameterKey"]: p["ParameterValue"] for p in stack.get("Parameters", [])}
+    variables = dict(physical_ids)
+    variables |= {p["ParameterKey"]: p["ParameterValue"] for p in stack.get("Parameters", [])}
     variables |= {
         "AWS::AccountId": arn[4],
         "AWS::Region": arn[3],
@@ -140,7 +143,12 @@ def verify_stack(session: Any, stack: str, *, endpoint_url: str | None = None) -
     if status not in ("CREATE_COMPLETE", "UPDATE_COMPLETE"):
         report.problems.append(f"stack status {status}")
     listed = _listed_resources(cfn, stack)
-    for logical_id, resource in _template_resources(cfn, described).items():
+    physical_ids = {
+        logical: summary["PhysicalResourceId"]
+        for logical, summary in listed.items()
+        if summary.get("PhysicalResourceId")
+    }
+    for logical_id, resource in _template_resources(cfn, described, physical_ids).items():
         cfn_type = resource["Type"]
         if cfn_type in NOTHING_TO_CHECK:
             continue

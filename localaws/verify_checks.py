@@ -58,9 +58,10 @@ def _route_association(clients: Clients, physical_id: str, properties: dict[str,
 
 
 def _gateway_attachment(clients: Clients, physical_id: str, properties: dict[str, Any]) -> None:
-    gateways = clients.get("ec2").describe_internet_gateways()["InternetGateways"]
-    attached = [g for g in gateways if g.get("Attachments")]
-    _need(attached, "attached internet gateway")
+    gateway_id, vpc_id = properties["InternetGatewayId"], properties["VpcId"]
+    gateways = clients.get("ec2").describe_internet_gateways(InternetGatewayIds=[gateway_id])
+    vpcs = {a["VpcId"] for g in gateways["InternetGateways"] for a in g.get("Attachments", [])}
+    _need(vpc_id in vpcs, f"{gateway_id} attached to {vpc_id}")
 
 
 def _security_group_rule(clients: Clients, physical_id: str, properties: dict[str, Any]) -> None:
@@ -77,11 +78,9 @@ def _iam_inline_policy(clients: Clients, physical_id: str, properties: dict[str,
         raise Missing(f"policy name {name} was not resolved")
     roles = properties.get("Roles", [])
     _need(roles, f"roles of policy {name}")
-    for page in iam.get_paginator("list_roles").paginate():
-        for role in page["Roles"]:
-            if name in iam.list_role_policies(RoleName=role["RoleName"])["PolicyNames"]:
-                return
-    raise Missing(f"inline policy {name} on no role")
+    for role in roles:
+        if name not in iam.list_role_policies(RoleName=role)["PolicyNames"]:
+            raise Missing(f"inline policy {name} not on role {role}")
 
 
 def _ecs_service(clients: Clients, physical_id: str, properties: dict[str, Any]) -> None:
@@ -151,12 +150,12 @@ def _kms_alias(clients: Clients, physical_id: str, properties: dict[str, Any]) -
 
 def _topic_policy(clients: Clients, physical_id: str, properties: dict[str, Any]) -> None:
     sns = clients.get("sns")
-    topics = sns.list_topics()["Topics"]
-    policies = [
-        json.loads(sns.get_topic_attributes(TopicArn=t["TopicArn"])["Attributes"]["Policy"])
-        for t in topics
-    ]
-    _need([p for p in policies if p.get("Id") != "__default_policy_ID"], "custom topic policy")
+    expected = len(properties["PolicyDocument"].get("Statement", []))
+    for topic_arn in properties["Topics"]:
+        attributes = sns.get_topic_attributes(TopicArn=topic_arn)["Attributes"]
+        policy = json.loads(attributes["Policy"])
+        if policy.get("Id") == "__default_policy_ID" or len(policy["Statement"]) != expected:
+            raise Missing(f"the template's policy on {topic_arn}")
 
 
 def _call(service: str, method: str, param: str, *, as_list: bool = False) -> Check:
