@@ -140,9 +140,7 @@ ALARMS: tuple[AlarmSpec, ...] = (
         id="redis-cpu-high",
         summary="Redis engine CPU is high: the single Redis thread is saturated.",
         metrics=(
-            MetricSpec(
-                namespace="AWS/ElastiCache", name="EngineCPUUtilization", source=REDIS_NODE
-            ),
+            MetricSpec(namespace="AWS/ElastiCache", name="EngineCPUUtilization", source=REDIS_NODE),
         ),
         threshold=80,
         unit="%",
