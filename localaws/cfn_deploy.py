@@ -93,10 +93,10 @@ def _zip_directory(directory: Path) -> bytes:
     return buffer.getvalue()
 
 
-def publish_file_assets(session: Any, cdk_out: Path) -> int:
+def publish_file_assets(session: Any, cdk_out: Path, *, endpoint_url: str | None = None) -> int:
     """Upload every file asset (Lambda code, templates) where the templates expect it."""
-    account = session.client("sts").get_caller_identity()["Account"]
-    s3 = session.client("s3")
+    account = session.client("sts", endpoint_url=endpoint_url).get_caller_identity()["Account"]
+    s3 = session.client("s3", endpoint_url=endpoint_url)
     buckets: set[str] = set()
     published = 0
     for manifest_file in sorted(cdk_out.glob("*.assets.json")):
@@ -117,11 +117,13 @@ def publish_file_assets(session: Any, cdk_out: Path) -> int:
     return published
 
 
-def deploy_assembly(session: Any, cdk_out: Path) -> dict[str, dict[str, str]]:
+def deploy_assembly(
+    session: Any, cdk_out: Path, *, endpoint_url: str | None = None
+) -> dict[str, dict[str, str]]:
     """Publish the assets and create every stack of a cloud assembly; outputs by stack name."""
-    cfn = session.client("cloudformation")
-    ensure_bootstrap_parameter(session.client("ssm"))
-    publish_file_assets(session, cdk_out)
+    cfn = session.client("cloudformation", endpoint_url=endpoint_url)
+    ensure_bootstrap_parameter(session.client("ssm", endpoint_url=endpoint_url))
+    publish_file_assets(session, cdk_out, endpoint_url=endpoint_url)
     outputs: dict[str, dict[str, str]] = {}
     for stack in read_assembly(cdk_out):
         template = json.loads(stack.template_file.read_text())

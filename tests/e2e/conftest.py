@@ -56,26 +56,32 @@ def local_assembly(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def local_deployment(local_assembly: Path) -> Iterator[LocalDeployment]:
-    """The `local` templates deployed into an in-process local AWS server."""
+    """The `local` templates deployed into an in-process local AWS server.
+
+    Nothing here touches the process environment: use `local_aws` in a test for that.
+    """
     server = threaded_server(port=0)
     _host, port = server.get_host_and_port()  # type: ignore[attr-defined]
     endpoint = runner.endpoint_url(port)
-    saved = {
-        k: os.environ.get(k)
-        for k in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_ENDPOINT_URL")
-    }
-    os.environ.update(
-        AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing", AWS_ENDPOINT_URL=endpoint
-    )
     try:
-        session = boto3.Session(region_name=LOCAL_REGION)
+        session = boto3.Session(
+            aws_access_key_id="testing", aws_secret_access_key="testing", region_name=LOCAL_REGION
+        )
         started = time.monotonic()
-        outputs = deploy_assembly(session, local_assembly)
+        outputs = deploy_assembly(session, local_assembly, endpoint_url=endpoint)
         yield LocalDeployment(session, endpoint, outputs, time.monotonic() - started)
     finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
         server.stop()  # type: ignore[attr-defined]
+
+
+@pytest.fixture()
+def local_aws(
+    local_deployment: LocalDeployment, monkeypatch: pytest.MonkeyPatch
+) -> LocalDeployment:
+    """The deployment, with boto3 (and `ops`) in this test pointed at its server."""
+    for key in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "OHMYCOINS_ENV"):
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_ENDPOINT_URL", local_deployment.endpoint)
+    return local_deployment

@@ -14,29 +14,29 @@ LOCAL_ENV = "local"
 DEPLOY_BUDGET_S = 30.0
 
 
-def test_every_stack_deploys_within_budget(local_deployment: Any) -> None:
+def test_every_stack_deploys_within_budget(local_aws: Any) -> None:
     expected = {names.stack_name(LOCAL_ENV, part) for part in names.STACK_PARTS}
-    assert set(local_deployment.outputs) == expected
-    assert local_deployment.seconds < DEPLOY_BUDGET_S
+    assert set(local_aws.outputs) == expected
+    assert local_aws.seconds < DEPLOY_BUDGET_S
 
 
-def test_every_resource_of_every_stack_exists(local_deployment: Any) -> None:
-    reports = verify(local_deployment.session, list(local_deployment.outputs))
+def test_every_resource_of_every_stack_exists(local_aws: Any) -> None:
+    reports = verify(local_aws.session, list(local_aws.outputs))
     assert sum(len(r.checked) for r in reports) > 50
 
 
-def test_stack_outputs_honour_the_ops_contract(local_deployment: Any) -> None:
+def test_stack_outputs_honour_the_ops_contract(local_aws: Any) -> None:
     for part, keys in names.OUTPUTS_BY_STACK.items():
-        outputs = local_deployment.outputs[names.stack_name(LOCAL_ENV, part)]
+        outputs = local_aws.outputs[names.stack_name(LOCAL_ENV, part)]
         for key in keys:
             assert outputs.get(key), f"{part} lacks output {key}"
 
 
-def test_outputs_name_real_resources(local_deployment: Any) -> None:
-    session = local_deployment.session
-    data = local_deployment.outputs[names.stack_name(LOCAL_ENV, names.DATA)]
-    service = local_deployment.outputs[names.stack_name(LOCAL_ENV, names.SERVICE)]
-    monitoring = local_deployment.outputs[names.stack_name(LOCAL_ENV, names.MONITORING)]
+def test_outputs_name_real_resources(local_aws: Any) -> None:
+    session = local_aws.session
+    data = local_aws.outputs[names.stack_name(LOCAL_ENV, names.DATA)]
+    service = local_aws.outputs[names.stack_name(LOCAL_ENV, names.SERVICE)]
+    monitoring = local_aws.outputs[names.stack_name(LOCAL_ENV, names.MONITORING)]
     rds = session.client("rds").describe_db_instances(
         DBInstanceIdentifier=data[names.Outputs.DATABASE_INSTANCE_ID]
     )

@@ -22,7 +22,9 @@ ENV = "local"
 def deployed(local_deployment: Any, local_assembly: Path) -> dict[str, dict[str, str]]:
     """A fresh deployment of `local` for this module (the lifecycle changes its state)."""
     runner.reset(local_deployment.endpoint)
-    return deploy_assembly(local_deployment.session, local_assembly)
+    return deploy_assembly(
+        local_deployment.session, local_assembly, endpoint_url=local_deployment.endpoint
+    )
 
 
 def ops(*args: str, stdin: str | None = None) -> Result:
@@ -31,8 +33,8 @@ def ops(*args: str, stdin: str | None = None) -> Result:
     return result
 
 
-def test_scale_to_zero_and_restore(local_deployment: Any, deployed: dict[str, Any]) -> None:
-    session = local_deployment.session
+def test_scale_to_zero_and_restore(local_aws: Any, deployed: dict[str, Any]) -> None:
+    session = local_aws.session
     data = deployed[names.stack_name(ENV, names.DATA)]
     service = deployed[names.stack_name(ENV, names.SERVICE)]
     ecs, rds = session.client("ecs"), session.client("rds")
@@ -65,22 +67,22 @@ def test_scale_to_zero_and_restore(local_deployment: Any, deployed: dict[str, An
     assert desired() == [1, 1]
 
 
-def test_secrets_set_then_check(local_deployment: Any, deployed: dict[str, Any]) -> None:
+def test_secrets_set_then_check(local_aws: Any, deployed: dict[str, Any]) -> None:
     for key in names.API_KEY_NAMES:
         ops("secrets", "set", key, "--yes", stdin="e2e-value")
     ops("secrets", "check")
     secret_arn = deployed[names.stack_name(ENV, names.DATA)][names.Outputs.APP_SECRET_ARN]
-    value = local_deployment.session.client("secretsmanager").get_secret_value(SecretId=secret_arn)
+    value = local_aws.session.client("secretsmanager").get_secret_value(SecretId=secret_arn)
     document = json.loads(value["SecretString"])
     assert all(document[key] == "e2e-value" for key in names.API_KEY_NAMES)
 
 
-def test_alarm_test_sets_the_catalog_alarm(local_deployment: Any, deployed: Any) -> None:
+def test_alarm_test_sets_the_catalog_alarm(local_aws: Any, deployed: Any) -> None:
     alarm_name = names.alarm_name(ENV, ALARMS[0].id)
     output = ops("alarms", "test", ALARMS[0].id, "--yes").output
     assert alarm_name in output
-    [alarm] = local_deployment.session.client("cloudwatch").describe_alarms(
-        AlarmNames=[alarm_name]
-    )["MetricAlarms"]
+    [alarm] = local_aws.session.client("cloudwatch").describe_alarms(AlarmNames=[alarm_name])[
+        "MetricAlarms"
+    ]
     assert alarm["StateValue"] == "OK"
     assert alarm["StateReason"] == "ops alarms test: OK"
