@@ -29,10 +29,19 @@ export DEBIAN_FRONTEND=noninteractive
 
 log() { echo "services: $*" >&2; }
 
+# apt-get as root, or through passwordless sudo (e.g. a hosted CI runner).
+apt_get() {
+    if [[ "$(id -u)" == 0 ]]; then
+        apt-get "$@"
+    else
+        sudo -n env DEBIAN_FRONTEND=noninteractive apt-get "$@"
+    fi
+}
+
 apt_install() {
-    if ! apt-get install -y -q --no-install-recommends "$@" >/dev/null; then
-        apt-get update -q >/dev/null
-        apt-get install -y -q --no-install-recommends "$@" >/dev/null
+    if ! apt_get install -y -q --no-install-recommends "$@" >/dev/null; then
+        apt_get update -q >/dev/null
+        apt_get install -y -q --no-install-recommends "$@" >/dev/null
     fi
 }
 
@@ -47,7 +56,10 @@ install_missing() {
     pg_bin >/dev/null || pkgs+=(postgresql)
     command -v redis-server >/dev/null && command -v redis-cli >/dev/null || pkgs+=(redis-server)
     ((${#pkgs[@]} == 0)) && return 0
-    [[ "$(id -u)" == 0 ]] || { log "missing ${pkgs[*]}; run as root to install them"; exit 1; }
+    if [[ "$(id -u)" != 0 ]] && ! sudo -n true 2>/dev/null; then
+        log "missing ${pkgs[*]}; install them, or run as root or with passwordless sudo"
+        exit 1
+    fi
     log "installing ${pkgs[*]} with apt-get"
     apt_install "${pkgs[@]}"
 }

@@ -252,6 +252,29 @@ def test_cli_park_yes_runs_the_deploys_through_the_subprocess_boundary(
     assert cdk.commands == PARK_COMMANDS
     assert set(_desired(aws).values()) == {0}
     assert json.loads(result.stdout)["ok"] is True
+    assert "keep_rds_stopped is false" not in result.stderr  # staging keeps RDS stopped
+
+
+def test_cli_park_warns_when_rds_would_restart_after_7_days(
+    aws: Aws, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import dataclasses
+
+    from cdk_app import config as config_module
+
+    real_load = config_module.load
+    monkeypatch.setattr(
+        config_module,
+        "load",
+        lambda env, **kw: dataclasses.replace(real_load(env, **kw), keep_rds_stopped=False),
+    )
+    monkeypatch.setattr(parking, "run_cdk", FakeCdk())
+    monkeypatch.setattr(parking, "_require_cdk", lambda: None)
+    monkeypatch.setattr("ops.cost_env.current_burn", lambda aws, env: _burn("current", 50.0)())
+    obj = OpsContext(region=REGION)
+    obj._aws[ENV] = aws
+    result = CliRunner().invoke(cli, ["park", "--env", ENV, "--yes"], obj=obj)
+    assert result.exit_code == 0, result.output
     assert "keep_rds_stopped is false for staging" in result.stderr
 
 
