@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Self
 
 from localaws.adapter.compat import require
 
@@ -23,12 +23,14 @@ class AdapterResource:
     """Mixin for adapter models; subclasses also derive directly from CloudFormationModel.
 
     moto finds CloudFormation types through `CloudFormationModel.__subclasses__()`, so each
-    adapter model must list CloudFormationModel among its direct bases.
+    adapter model must list CloudFormationModel among its direct bases. A model states its
+    `cfn_type`, its GetAtt `attributes`, the `name_property` that names it (if any), `_create`
+    and, when the resource can go, `delete`.
     """
 
     cfn_type: str = ""
     name_property: str = ""
-    attributes: dict[str, str] = {}
+    attributes: tuple[str, ...] = ()
 
     def __init__(self, physical_id: str, **attributes: Any) -> None:
         self._physical_id = physical_id
@@ -60,6 +62,25 @@ class AdapterResource:
 
     def is_created(self) -> bool:
         return True
+
+    @classmethod
+    def create_from_cloudformation_json(  # type: ignore[misc]
+        cls,
+        resource_name: str,
+        cloudformation_json: dict[str, Any],
+        account_id: str,
+        region_name: str,
+        **kwargs: Any,
+    ) -> Self:
+        """moto's entry point; its parser always fills in `Properties` (possibly empty)."""
+        return cls._create(
+            resource_name, cloudformation_json["Properties"], account_id, region_name
+        )
+
+    @classmethod
+    def _create(cls, name: str, p: dict[str, Any], account_id: str, region_name: str) -> Self:
+        """Create the real moto resource named `name` from the properties `p`; return its model."""
+        raise NotImplementedError(f"{cls.__name__} does not define _create")
 
     @classmethod
     def update_from_cloudformation_json(  # type: ignore[misc]

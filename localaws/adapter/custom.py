@@ -6,7 +6,7 @@ moto runs a custom resource's Lambda in Docker, which the local machine lacks, s
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Self
 
 from localaws.adapter.base import AdapterResource, CloudFormationModel, parsing
 from localaws.adapter.compat import require
@@ -20,15 +20,8 @@ class RestrictDefaultSecurityGroup(AdapterResource, CloudFormationModel):
     cfn_type = "Custom::VpcRestrictDefaultSG"
 
     @classmethod
-    def create_from_cloudformation_json(  # type: ignore[misc]
-        cls,
-        resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
-        region_name: str,
-        **kwargs: Any,
-    ) -> RestrictDefaultSecurityGroup:
-        group_id = cloudformation_json["Properties"]["DefaultSecurityGroupId"]
+    def _create(cls, name: str, p: dict[str, Any], account_id: str, region_name: str) -> Self:
+        group_id = p["DefaultSecurityGroupId"]
         group = _ec2.ec2_backends[account_id][region_name].get_security_group_from_id(group_id)
         if group is None:
             raise ValueError(f"default security group {group_id} not found")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Self
 
 from localaws.adapter.base import AdapterResource, CloudFormationModel, as_bool, tags_list
 from localaws.adapter.compat import require
@@ -21,23 +21,15 @@ class CacheSubnetGroupResource(AdapterResource, CloudFormationModel):
     name_property = "CacheSubnetGroupName"
 
     @classmethod
-    def create_from_cloudformation_json(  # type: ignore[misc]
-        cls,
-        resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
-        region_name: str,
-        **kwargs: Any,
-    ) -> CacheSubnetGroupResource:
-        properties = cloudformation_json["Properties"]
-        name = resource_name.lower()
+    def _create(cls, name: str, p: dict[str, Any], account_id: str, region_name: str) -> Self:
+        group_name = name.lower()
         _backend(account_id, region_name).create_cache_subnet_group(
-            cache_subnet_group_name=name,
-            cache_subnet_group_description=properties.get("Description", ""),
-            subnet_ids=properties.get("SubnetIds", []),
-            tags=tags_list(properties) or None,
+            cache_subnet_group_name=group_name,
+            cache_subnet_group_description=p.get("Description", ""),
+            subnet_ids=p.get("SubnetIds", []),
+            tags=tags_list(p) or None,
         )
-        return cls(name)
+        return cls(group_name)
 
     def delete(self, account_id: str, region_name: str) -> None:
         _backend(account_id, region_name).cache_subnet_groups.pop(self.physical_resource_id, None)
@@ -78,33 +70,22 @@ class ReplicationGroupResource(AdapterResource, CloudFormationModel):
 
     cfn_type = "AWS::ElastiCache::ReplicationGroup"
     name_property = "ReplicationGroupId"
-    attributes = dict.fromkeys(
-        (
-            "PrimaryEndPoint.Address",
-            "PrimaryEndPoint.Port",
-            "ReaderEndPoint.Address",
-            "ReaderEndPoint.Port",
-            "ReadEndPoint.Addresses",
-            "ReadEndPoint.Addresses.List",
-            "ReadEndPoint.Ports",
-            "ReadEndPoint.Ports.List",
-            "ConfigurationEndPoint.Address",
-            "ConfigurationEndPoint.Port",
-        ),
-        "",
+    attributes = (
+        "PrimaryEndPoint.Address",
+        "PrimaryEndPoint.Port",
+        "ReaderEndPoint.Address",
+        "ReaderEndPoint.Port",
+        "ReadEndPoint.Addresses",
+        "ReadEndPoint.Addresses.List",
+        "ReadEndPoint.Ports",
+        "ReadEndPoint.Ports.List",
+        "ConfigurationEndPoint.Address",
+        "ConfigurationEndPoint.Port",
     )
 
     @classmethod
-    def create_from_cloudformation_json(  # type: ignore[misc]
-        cls,
-        resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
-        region_name: str,
-        **kwargs: Any,
-    ) -> ReplicationGroupResource:
-        p = cloudformation_json["Properties"]
-        group_id = resource_name.lower()[:40]
+    def _create(cls, name: str, p: dict[str, Any], account_id: str, region_name: str) -> Self:
+        group_id = name.lower()[:40]
         group = _backend(account_id, region_name).create_replication_group(
             replication_group_id=group_id,
             replication_group_description=p.get("ReplicationGroupDescription", ""),

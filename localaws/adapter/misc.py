@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, Self
 
 from localaws.adapter.base import AdapterResource, CloudFormationModel, as_bool
 from localaws.adapter.compat import require
@@ -16,18 +16,10 @@ class BucketPolicyResource(AdapterResource, CloudFormationModel):
     """A bucket policy; Ref is the bucket name."""
 
     cfn_type = "AWS::S3::BucketPolicy"
-    attributes = {"Id": ""}
+    attributes = ("Id",)
 
     @classmethod
-    def create_from_cloudformation_json(  # type: ignore[misc]
-        cls,
-        resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
-        region_name: str,
-        **kwargs: Any,
-    ) -> BucketPolicyResource:
-        p = cloudformation_json["Properties"]
+    def _create(cls, name: str, p: dict[str, Any], account_id: str, region_name: str) -> Self:
         bucket = p["Bucket"]
         _s3.s3_backends[account_id]["aws"].put_bucket_policy(
             bucket, json.dumps(p["PolicyDocument"]).encode()
@@ -49,18 +41,10 @@ class ScalableTargetResource(AdapterResource, CloudFormationModel):
     """A registered scalable target; Ref is `resourceId|dimension|namespace` as in AWS."""
 
     cfn_type = "AWS::ApplicationAutoScaling::ScalableTarget"
-    attributes = {"Id": ""}
+    attributes = ("Id",)
 
     @classmethod
-    def create_from_cloudformation_json(  # type: ignore[misc]
-        cls,
-        resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
-        region_name: str,
-        **kwargs: Any,
-    ) -> ScalableTargetResource:
-        p = cloudformation_json["Properties"]
+    def _create(cls, name: str, p: dict[str, Any], account_id: str, region_name: str) -> Self:
         _aas.applicationautoscaling_backends[account_id][region_name].register_scalable_target(
             namespace=p["ServiceNamespace"],
             r_id=p["ResourceId"],
@@ -84,18 +68,10 @@ class ScalingPolicyResource(AdapterResource, CloudFormationModel):
     """A step or target-tracking scaling policy; Ref is the policy ARN."""
 
     cfn_type = "AWS::ApplicationAutoScaling::ScalingPolicy"
-    attributes = {"Arn": ""}
+    attributes = ("Arn",)
 
     @classmethod
-    def create_from_cloudformation_json(  # type: ignore[misc]
-        cls,
-        resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
-        region_name: str,
-        **kwargs: Any,
-    ) -> ScalingPolicyResource:
-        p = cloudformation_json["Properties"]
+    def _create(cls, name: str, p: dict[str, Any], account_id: str, region_name: str) -> Self:
         if "ScalingTargetId" in p:
             resource_id, dimension, namespace = p["ScalingTargetId"].split("|")
         else:
@@ -103,7 +79,7 @@ class ScalingPolicyResource(AdapterResource, CloudFormationModel):
             dimension = p["ScalableDimension"]
             namespace = p["ServiceNamespace"]
         policy = _aas.applicationautoscaling_backends[account_id][region_name].put_scaling_policy(
-            policy_name=p.get("PolicyName", resource_name),
+            policy_name=p.get("PolicyName", name),
             service_namespace=namespace,
             resource_id=resource_id,
             scalable_dimension=dimension,

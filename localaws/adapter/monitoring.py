@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, Self
 
 from localaws.adapter.base import AdapterResource, CloudFormationModel, as_bool, tags_list
 from localaws.adapter.compat import require
@@ -63,21 +63,13 @@ class AlarmResource(AdapterResource, CloudFormationModel):
 
     cfn_type = "AWS::CloudWatch::Alarm"
     name_property = "AlarmName"
-    attributes = {"Arn": ""}
+    attributes = ("Arn",)
 
     @classmethod
-    def create_from_cloudformation_json(  # type: ignore[misc]
-        cls,
-        resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
-        region_name: str,
-        **kwargs: Any,
-    ) -> AlarmResource:
-        p = cloudformation_json["Properties"]
+    def _create(cls, name: str, p: dict[str, Any], account_id: str, region_name: str) -> Self:
         metrics = p.get("Metrics")
         alarm = _cw.cloudwatch_backends[account_id][region_name].put_metric_alarm(
-            name=resource_name,
+            name=name,
             namespace=p.get("Namespace"),
             metric_name=p.get("MetricName"),
             comparison_operator=p["ComparisonOperator"],
@@ -100,7 +92,7 @@ class AlarmResource(AdapterResource, CloudFormationModel):
             threshold_metric_id=p.get("ThresholdMetricId"),
             tags=tags_list(p),
         )
-        return cls(resource_name, Arn=alarm.alarm_arn)
+        return cls(name, Arn=alarm.alarm_arn)
 
     def delete(self, account_id: str, region_name: str) -> None:
         _cw.cloudwatch_backends[account_id][region_name].delete_alarms([self.physical_resource_id])
@@ -110,41 +102,25 @@ class TopicPolicyResource(AdapterResource, CloudFormationModel):
     """Sets the `Policy` attribute of each topic; Ref is a generated id."""
 
     cfn_type = "AWS::SNS::TopicPolicy"
-    attributes = {"Id": ""}
+    attributes = ("Id",)
 
     @classmethod
-    def create_from_cloudformation_json(  # type: ignore[misc]
-        cls,
-        resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
-        region_name: str,
-        **kwargs: Any,
-    ) -> TopicPolicyResource:
-        p = cloudformation_json["Properties"]
+    def _create(cls, name: str, p: dict[str, Any], account_id: str, region_name: str) -> Self:
         backend = _sns.sns_backends[account_id][region_name]
         document = json.dumps(p["PolicyDocument"])
         for topic_arn in p["Topics"]:
             backend.set_topic_attribute(topic_arn, "policy", document)
-        return cls(resource_name, Id=resource_name)
+        return cls(name, Id=name)
 
 
 class SubscriptionResource(AdapterResource, CloudFormationModel):
     """A topic subscription; Ref is the subscription ARN."""
 
     cfn_type = "AWS::SNS::Subscription"
-    attributes = {"Arn": ""}
+    attributes = ("Arn",)
 
     @classmethod
-    def create_from_cloudformation_json(  # type: ignore[misc]
-        cls,
-        resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
-        region_name: str,
-        **kwargs: Any,
-    ) -> SubscriptionResource:
-        p = cloudformation_json["Properties"]
+    def _create(cls, name: str, p: dict[str, Any], account_id: str, region_name: str) -> Self:
         backend = _sns.sns_backends[account_id][region_name]
         subscription = backend.subscribe(p["TopicArn"], p["Endpoint"], p["Protocol"])
         return cls(subscription.arn, Arn=subscription.arn)

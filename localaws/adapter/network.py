@@ -6,7 +6,7 @@ here both are rules whose Ref is the security group rule id, as in AWS.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Self
 
 from localaws.adapter.base import AdapterResource, CloudFormationModel
 from localaws.adapter.compat import require
@@ -51,44 +51,29 @@ def _authorize(
     return str(rules[0].id)
 
 
-class SecurityGroupIngressResource(AdapterResource, CloudFormationModel):
+class _SecurityGroupRule(AdapterResource):
+    """One rule added to an existing security group; Ref is the rule id."""
+
+    egress = False
+    attributes = ("Id",)
+
+    @classmethod
+    def _create(cls, name: str, p: dict[str, Any], account_id: str, region_name: str) -> Self:
+        rule_id = _authorize(account_id, region_name, p, egress=cls.egress)
+        return cls(rule_id, Id=rule_id)
+
+
+class SecurityGroupIngressResource(_SecurityGroupRule, CloudFormationModel):
     """One ingress rule added to an existing security group; Ref is the rule id."""
 
     cfn_type = "AWS::EC2::SecurityGroupIngress"
-    attributes = {"Id": ""}
-
-    @classmethod
-    def create_from_cloudformation_json(  # type: ignore[misc]
-        cls,
-        resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
-        region_name: str,
-        **kwargs: Any,
-    ) -> SecurityGroupIngressResource:
-        properties = cloudformation_json["Properties"]
-        rule_id = _authorize(account_id, region_name, properties, egress=False)
-        return cls(rule_id, Id=rule_id)
 
 
-class SecurityGroupEgressResource(AdapterResource, CloudFormationModel):
+class SecurityGroupEgressResource(_SecurityGroupRule, CloudFormationModel):
     """One egress rule added to an existing security group; Ref is the rule id."""
 
     cfn_type = "AWS::EC2::SecurityGroupEgress"
-    attributes = {"Id": ""}
-
-    @classmethod
-    def create_from_cloudformation_json(  # type: ignore[misc]
-        cls,
-        resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
-        region_name: str,
-        **kwargs: Any,
-    ) -> SecurityGroupEgressResource:
-        properties = cloudformation_json["Properties"]
-        rule_id = _authorize(account_id, region_name, properties, egress=True)
-        return cls(rule_id, Id=rule_id)
+    egress = True
 
 
 class SubnetRouteTableAssociationResource(AdapterResource, CloudFormationModel):
@@ -99,20 +84,12 @@ class SubnetRouteTableAssociationResource(AdapterResource, CloudFormationModel):
     """
 
     cfn_type = "AWS::EC2::SubnetRouteTableAssociation"
-    attributes = {"Id": ""}
+    attributes = ("Id",)
 
     @classmethod
-    def create_from_cloudformation_json(  # type: ignore[misc]
-        cls,
-        resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
-        region_name: str,
-        **kwargs: Any,
-    ) -> SubnetRouteTableAssociationResource:
-        properties = cloudformation_json["Properties"]
+    def _create(cls, name: str, p: dict[str, Any], account_id: str, region_name: str) -> Self:
         association_id = _ec2.ec2_backends[account_id][region_name].associate_route_table(
-            route_table_id=properties["RouteTableId"], subnet_id=properties["SubnetId"]
+            route_table_id=p["RouteTableId"], subnet_id=p["SubnetId"]
         )
         return cls(association_id, Id=association_id)
 

@@ -83,27 +83,18 @@ def patch_elbv2_attributes() -> None:
     load_balancer._localaws_patched = True
 
 
+def _subnet_group_name(properties: dict[str, Any]) -> None:
+    """moto's DBInstance reads `.name` of its DBSubnetGroupName, so wrap a plain name."""
+    if isinstance(properties.get("DBSubnetGroupName"), str):
+        properties["DBSubnetGroupName"] = SimpleNamespace(name=properties["DBSubnetGroupName"])
+
+
 def patch_rds_subnet_group() -> None:
-    """moto's DBSubnetGroup has no physical id (Ref returned the object): make it the name.
-
-    moto's DBInstance then reads `.name` of its DBSubnetGroupName, so wrap a plain name too.
-    """
+    """moto's DBSubnetGroup has no physical id (Ref returned the object): make it the name."""
     group = _rds.DBSubnetGroup
-    if "physical_resource_id" in group.__dict__:
-        return
-    group.physical_resource_id = property(lambda self: self.name)
-    instance = _rds.DBInstance
-    original = instance.create_from_cloudformation_json.__func__
-
-    def create(
-        cls: Any, resource_name: str, cloudformation_json: Any, *args: Any, **kw: Any
-    ) -> Any:
-        properties = cloudformation_json.get("Properties", {})
-        if isinstance(properties.get("DBSubnetGroupName"), str):
-            properties["DBSubnetGroupName"] = SimpleNamespace(name=properties["DBSubnetGroupName"])
-        return original(cls, resource_name, cloudformation_json, *args, **kw)
-
-    instance.create_from_cloudformation_json = classmethod(create)
+    if "physical_resource_id" not in group.__dict__:
+        group.physical_resource_id = property(lambda self: self.name)
+    _wrap_create(_rds.DBInstance, _subnet_group_name)
 
 
 def _kms_key_properties(properties: dict[str, Any]) -> None:

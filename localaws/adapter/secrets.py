@@ -6,7 +6,7 @@ Generated secret strings are generated at create time, so AWSCURRENT exists from
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, Self
 
 from localaws.adapter.base import AdapterResource, CloudFormationModel, tags_list
 from localaws.adapter.compat import require
@@ -46,32 +46,22 @@ class SecretResource(AdapterResource, CloudFormationModel):
 
     cfn_type = "AWS::SecretsManager::Secret"
     name_property = "Name"
-    attributes = {"Id": "ARN"}
+    attributes = ("Id",)
 
     @classmethod
-    def create_from_cloudformation_json(  # type: ignore[misc]
-        cls,
-        resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
-        region_name: str,
-        **kwargs: Any,
-    ) -> SecretResource:
-        properties = cloudformation_json.get("Properties", {})
+    def _create(cls, name: str, p: dict[str, Any], account_id: str, region_name: str) -> Self:
         backend = _backend(account_id, region_name)
-        secret_string = properties.get("SecretString")
+        secret_string = p.get("SecretString")
         if secret_string is None:
-            secret_string = generate_secret_string(
-                backend, properties.get("GenerateSecretString", {})
-            )
+            secret_string = generate_secret_string(backend, p.get("GenerateSecretString", {}))
         created = json.loads(
             backend.create_secret(
-                name=resource_name,
+                name=name,
                 secret_string=secret_string,
                 secret_binary=None,
-                description=properties.get("Description"),
-                tags=tags_list(properties),
-                kms_key_id=properties.get("KmsKeyId"),
+                description=p.get("Description"),
+                tags=tags_list(p),
+                kms_key_id=p.get("KmsKeyId"),
                 client_request_token=None,
                 replica_regions=[],
                 force_overwrite=False,
@@ -111,23 +101,14 @@ class SecretTargetAttachmentResource(AdapterResource, CloudFormationModel):
     """Adds the database's connection fields to the secret; Ref is the secret's ARN."""
 
     cfn_type = "AWS::SecretsManager::SecretTargetAttachment"
-    attributes: dict[str, str] = {}
 
     @classmethod
-    def create_from_cloudformation_json(  # type: ignore[misc]
-        cls,
-        resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
-        region_name: str,
-        **kwargs: Any,
-    ) -> SecretTargetAttachmentResource:
-        properties = cloudformation_json["Properties"]
+    def _create(cls, name: str, p: dict[str, Any], account_id: str, region_name: str) -> Self:
         backend = _backend(account_id, region_name)
-        secret_id = properties["SecretId"]
+        secret_id = p["SecretId"]
         current = backend.get_secret_value(secret_id, version_id=None, version_stage=None)
         document = json.loads(current["SecretString"])
-        document.update(_rds_connection(account_id, region_name, properties["TargetId"]))
+        document.update(_rds_connection(account_id, region_name, p["TargetId"]))
         backend.put_secret_value(
             secret_id=secret_id,
             secret_string=json.dumps(document),
