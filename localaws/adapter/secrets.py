@@ -81,20 +81,12 @@ def _rds_connection(account_id: str, region_name: str, target_id: str) -> dict[s
     """The connection fields Secrets Manager adds for an RDS instance or cluster."""
     backend = _rds.rds_backends[account_id][region_name]
     if target_id in getattr(backend, "databases", {}):
-        database = backend.databases[target_id]
-        return {
-            "engine": database.engine,
-            "host": database.address,
-            "port": int(database.port),
-            "dbInstanceIdentifier": target_id,
-        }
-    cluster = backend.clusters[target_id]
-    return {
-        "engine": cluster.engine,
-        "host": cluster.endpoint,
-        "port": int(cluster.port),
-        "dbClusterIdentifier": target_id,
-    }
+        target = backend.databases[target_id]
+        host, id_key = target.address, "dbInstanceIdentifier"
+    else:
+        target = backend.clusters[target_id]
+        host, id_key = target.endpoint, "dbClusterIdentifier"
+    return {"engine": target.engine, "host": host, "port": int(target.port), id_key: target_id}
 
 
 class SecretTargetAttachmentResource(AdapterResource, CloudFormationModel):
