@@ -34,9 +34,15 @@ def _need(found: Any, what: str) -> None:
 
 
 def _ec2(call: str, key: str, ids_param: str) -> Check:
+    return _listed("ec2", call, ids_param, key)
+
+
+def _ec2_filtered(call: str, key: str, filter_name: str, what: str) -> Check:
+    """An EC2 describe call filtered on `filter_name` equal to the physical id."""
+
     def check(clients: Clients, physical_id: str, properties: dict[str, Any]) -> None:
-        result = getattr(clients.get("ec2"), call)(**{ids_param: [physical_id]})
-        _need(result[key], call)
+        filters = [{"Name": filter_name, "Values": [physical_id]}]
+        _need(getattr(clients.get("ec2"), call)(Filters=filters)[key], what)
 
     return check
 
@@ -50,25 +56,11 @@ def _route(clients: Clients, physical_id: str, properties: dict[str, Any]) -> No
     _need(destination in destinations, f"route {destination}")
 
 
-def _route_association(clients: Clients, physical_id: str, properties: dict[str, Any]) -> None:
-    tables = clients.get("ec2").describe_route_tables(
-        Filters=[{"Name": "association.route-table-association-id", "Values": [physical_id]}]
-    )["RouteTables"]
-    _need(tables, "route table association")
-
-
 def _gateway_attachment(clients: Clients, physical_id: str, properties: dict[str, Any]) -> None:
     gateway_id, vpc_id = properties["InternetGatewayId"], properties["VpcId"]
     gateways = clients.get("ec2").describe_internet_gateways(InternetGatewayIds=[gateway_id])
     vpcs = {a["VpcId"] for g in gateways["InternetGateways"] for a in g.get("Attachments", [])}
     _need(vpc_id in vpcs, f"{gateway_id} attached to {vpc_id}")
-
-
-def _security_group_rule(clients: Clients, physical_id: str, properties: dict[str, Any]) -> None:
-    rules = clients.get("ec2").describe_security_group_rules(
-        Filters=[{"Name": "security-group-rule-id", "Values": [physical_id]}]
-    )["SecurityGroupRules"]
-    _need(rules, "security group rule")
 
 
 def _iam_inline_policy(clients: Clients, physical_id: str, properties: dict[str, Any]) -> None:
@@ -173,6 +165,13 @@ def _listed(service: str, method: str, param: str, key: str, *, as_list: bool = 
     return check
 
 
+_security_group_rule = _ec2_filtered(
+    "describe_security_group_rules",
+    "SecurityGroupRules",
+    "security-group-rule-id",
+    "security group rule",
+)
+
 CHECKS: dict[str, Check] = {
     "AWS::EC2::VPC": _ec2("describe_vpcs", "Vpcs", "VpcIds"),
     "AWS::EC2::Subnet": _ec2("describe_subnets", "Subnets", "SubnetIds"),
@@ -185,7 +184,12 @@ CHECKS: dict[str, Check] = {
     "AWS::EC2::SecurityGroup": _ec2("describe_security_groups", "SecurityGroups", "GroupIds"),
     "AWS::EC2::FlowLog": _ec2("describe_flow_logs", "FlowLogs", "FlowLogIds"),
     "AWS::EC2::Route": _route,
-    "AWS::EC2::SubnetRouteTableAssociation": _route_association,
+    "AWS::EC2::SubnetRouteTableAssociation": _ec2_filtered(
+        "describe_route_tables",
+        "RouteTables",
+        "association.route-table-association-id",
+        "route table association",
+    ),
     "AWS::EC2::VPCGatewayAttachment": _gateway_attachment,
     "AWS::EC2::SecurityGroupIngress": _security_group_rule,
     "AWS::EC2::SecurityGroupEgress": _security_group_rule,
