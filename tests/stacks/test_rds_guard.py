@@ -6,7 +6,6 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -157,14 +156,19 @@ def test_guard_passes_cdk_nag_and_cfn_lint(tmp_path: Path) -> None:
 
 
 def test_monitoring_wires_the_guard_only_when_keep_rds_stopped(
-    synth_env: Callable[[Any], Any], production: Any
+    envs: dict[str, Any], production: Any
 ) -> None:
     from cdk_app.config import load
 
-    guarded = synth_env(load("production", overrides={"keep_rds_stopped": True}))
+    wired = {
+        env: bool(synth.resources(names.MONITORING, "AWS::StepFunctions::StateMachine"))
+        for env, synth in envs.items()
+    }
+    assert wired == {env: load(env).keep_rds_stopped for env in envs}
+    assert False in wired.values() and True in wired.values()  # both cases are exercised
+    guarded = production
     machines = guarded.resources(names.MONITORING, "AWS::StepFunctions::StateMachine")
     assert len(machines) == 1
-    assert production.resources(names.MONITORING, "AWS::StepFunctions::StateMachine") == {}
     (rule,) = guarded.resources(names.MONITORING, "AWS::Events::Rule").values()
     (instance_id,) = rule["Properties"]["EventPattern"]["detail"]["SourceIdentifier"]
     data_outputs = guarded.templates[names.DATA]["Outputs"]
