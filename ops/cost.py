@@ -86,8 +86,12 @@ def estimate(
     assumptions: Mapping[str, float],
     tasks: Mapping[str, int],
     rds_running: bool,
+    schedules_enabled: bool = True,
 ) -> Estimate:
-    """Price an inventory with `tasks[service]` Fargate tasks running and RDS running or stopped."""
+    """Price an inventory with `tasks[service]` Fargate tasks running and RDS running or stopped.
+
+    `schedules_enabled` is False when the collectors' rules are disabled (`ops scale --to 0`).
+    """
     hours = prices.hours_per_month
     est = Estimate(state=state, region=prices.region)
     add = _Builder(est, prices).add
@@ -124,10 +128,10 @@ def estimate(
         count = tasks.get(name, 0)
         add(f"Fargate {name} vCPU", count * size.vcpu * hours, "vCPU-hours", "fargate_vcpu_hour")
         add(f"Fargate {name} memory", count * size.memory_gb * hours, "GB-hours", "fargate_gb_hour")
-    # Scheduled tasks run whatever the service counts (their rules go only when parked).
+    # Scheduled tasks run while their rules are enabled (scaling to 0 disables them; parked: gone).
     task_hours = [
         (t.runs_per_hour * hours * assumptions["scheduled_task_minutes"] / 60, t)
-        for t in inv.scheduled
+        for t in (inv.scheduled if schedules_enabled else ())
     ]
     if task_hours:
         vcpu_hours = sum(h * t.vcpu for h, t in task_hours)

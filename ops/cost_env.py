@@ -61,6 +61,7 @@ def estimate_states(
             assumptions=assumptions,
             tasks=tasks,
             rds_running=running,
+            schedules_enabled=running,
         )
         est.notes.append(f"prices: {prices.path.name}, as of {prices.as_of}")
         if running:
@@ -94,9 +95,9 @@ def deployed_templates(aws: Any, env: str) -> dict[str, dict[str, Any]]:
 def current_burn(aws: Any, env: str, *, outputs: Any = None) -> Estimate:
     """The monthly burn rate right now: deployed templates, desired task counts, RDS state.
 
-    `ops status` calls this; it needs only read access (CloudFormation, ECS, RDS).
+    `ops status` calls this; it needs only read access (CloudFormation, ECS, RDS, EventBridge).
     """
-    from ops import rds, services
+    from ops import collectors, rds, services
     from ops.outputs import StackOutputs
 
     outputs = outputs or StackOutputs(aws, env)
@@ -106,6 +107,7 @@ def current_burn(aws: Any, env: str, *, outputs: Any = None) -> Estimate:
     tasks = {role: int(described[name]["desiredCount"]) for role, name in by_role.items()}
     instance = outputs.value(names.Outputs.DATABASE_INSTANCE_ID)
     status = rds.describe(aws, instance)["DBInstanceStatus"]
+    rules = collectors.enabled_map(aws, outputs)  # none named: the templates' rule states stand
     est = estimate(
         inventory(deployed_templates(aws, env).values()),
         state="current",
@@ -113,6 +115,7 @@ def current_burn(aws: Any, env: str, *, outputs: Any = None) -> Estimate:
         assumptions=load_assumptions(),
         tasks=tasks,
         rds_running=status not in ("stopped", "stopping"),
+        schedules_enabled=any(rules.values()) if rules else True,
     )
     est.notes.append(f"desired tasks {tasks}; RDS {status}")
     return est

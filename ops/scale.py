@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ops import alarms, rds, scale_state, services
+from ops import alarms, collectors, rds, scale_state, services
 from ops.aws import Aws
 from ops.errors import OpsError
 from ops.outputs import StackOutputs
@@ -16,7 +16,7 @@ NO_SUSPENSION = {key: False for key in services.SUSPEND_ALL}
 
 
 def capture(aws: Aws, outputs: StackOutputs, env: str) -> dict[str, Any]:
-    """The current state that `restore` needs: counts, bounds, alarm actions, database state."""
+    """What `restore` needs: counts, bounds, alarm actions, collector rules, database state."""
     cluster = outputs.value(names.Outputs.CLUSTER_NAME)
     by_role = outputs.service_names()
     described = services.describe(aws, cluster, list(by_role.values()))
@@ -41,6 +41,7 @@ def capture(aws: Aws, outputs: StackOutputs, env: str) -> dict[str, Any]:
         "cluster": cluster,
         "services": saved_services,
         "alarms": {row["name"]: row["actions_enabled"] for row in alarm_rows if row["exists"]},
+        "collectors": collectors.enabled_map(aws, outputs),
         "rds": {"id": instance_id, "status": rds.describe(aws, instance_id)["DBInstanceStatus"]},
     }
 
@@ -54,6 +55,7 @@ def _zero_steps(aws: Aws, state: dict[str, Any], report: Report, *, dry_run: boo
         f"{verb}disable actions",
         lambda: None if dry_run else alarms.apply_actions(aws, enabled, enabled=False),
     )
+    collectors.steps(aws, state, report, enabled=False, dry_run=dry_run)
     for role, saved in state["services"].items():
         name = saved["name"]
 
@@ -79,12 +81,13 @@ def to_zero(
     wait: bool = True,
     poll_seconds: float = POLL_SECONDS,
 ) -> Report:
-    """Save the state, mute alarms, pin autoscaling to 0/0 suspended, desired 0, stop RDS."""
+    """Save the state; mute alarms, pause collectors, pin autoscaling 0/0, desired 0, stop RDS."""
     report = Report(operation="scale to 0", env=env, dry_run=dry_run)
     if dry_run:
         state = scale_state.load(aws, env)
         if state is None or state.get("restored_at"):
             state = capture(aws, outputs, env)
+        collectors.add_to_state(aws, outputs, state)
         _zero_steps(aws, state, report, dry_run=True)
         instance = state["rds"]["id"]
         report.attempt(f"rds {instance}", "stop", lambda: rds.stop(aws, instance, dry_run=True))
@@ -99,6 +102,9 @@ def to_zero(
             report.add(
                 names.scale_state_parameter(env), "keep saved state", detail=state["saved_at"]
             )
+            if collectors.add_to_state(aws, outputs, state):
+                scale_state.save(aws, env, state, overwrite=True)
+                report.add(names.scale_state_parameter(env), "add collector rules to state")
         _zero_steps(aws, state, report, dry_run=False)
         cluster, service_names = state["cluster"], [s["name"] for s in state["services"].values()]
         if wait and report.ok:
@@ -126,7 +132,7 @@ def restore(
     wait: bool = True,
     poll_seconds: float = POLL_SECONDS,
 ) -> Report:
-    """Reverse `to_zero` in order: RDS, bounds + suspension, desired counts, steady, alarms."""
+    """Reverse `to_zero` in order: RDS, bounds + suspension, desired, steady, collectors, alarms."""
     report = Report(operation="scale restore", env=env, dry_run=dry_run)
     parameter = names.scale_state_parameter(env)
     state = scale_state.load(aws, env)
@@ -168,7 +174,9 @@ def _restore_steps(
             lambda: rds.start(aws, instance, dry_run=dry_run, wait=wait, poll_seconds=poll_seconds),
         )
         if not started:  # services without their database would only crash-loop
-            report.fail("services and alarms", "skipped", "database not started; rerun restore")
+            report.fail(
+                "services, collectors and alarms", "skipped", "database not started; rerun restore"
+            )
             return
     cluster = state["cluster"]
     for role, saved in state["services"].items():
@@ -200,6 +208,7 @@ def _restore_steps(
             "wait steady",
             lambda: services.wait_steady(aws, cluster, names_, poll_seconds=poll_seconds),
         )
+    collectors.steps(aws, state, report, enabled=True, dry_run=dry_run)
     enabled = sorted(name for name, on in state["alarms"].items() if on)
     report.attempt(
         f"alarms ({len(enabled)} had actions)",

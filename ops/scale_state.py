@@ -48,6 +48,9 @@ def load(aws: Aws, env: str) -> dict[str, Any] | None:
         for key in ("services", "alarms", "rds"):
             if not isinstance(state.get(key), dict):
                 raise ValueError(f"missing or invalid {key!r}")
+        # `collectors` (rule name -> was enabled) is absent from states saved before it existed.
+        if not isinstance(state.get("collectors", {}), dict):
+            raise ValueError("invalid 'collectors'")
     except ValueError as exc:
         raise OpsError(
             f"saved scale state {name} is unreadable ({exc}); nothing changed. Inspect it with "

@@ -1,4 +1,4 @@
-"""`ops status`: services, autoscaling, database, cache, targets and alarms, read concurrently."""
+"""`ops status`: services, scaling, database, cache, targets, collectors, alarms, concurrently."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from ops import alarms, rds, scale_state, services
+from ops import alarms, collectors, rds, scale_state, services
 from ops.aws import Aws
 from ops.errors import OpsError, describe_aws_error, is_aws_error
 from ops.outputs import StackOutputs
@@ -15,7 +15,7 @@ from stacks import names
 
 CLIENTS = (
     "ecs", "application-autoscaling", "rds", "elasticache", "elbv2", "cloudwatch", "ssm",
-    "cloudformation",
+    "cloudformation", "events",
 )  # fmt: skip
 
 
@@ -63,6 +63,11 @@ def _targets(aws: Aws, outputs: StackOutputs) -> dict[str, Any]:
     return result
 
 
+def _collectors(aws: Aws, outputs: StackOutputs) -> dict[str, Any]:
+    rules = collectors.states(aws, collectors.rule_names(outputs))
+    return {"rules": rules, "by_state": dict(sorted(Counter(rules.values()).items()))}
+
+
 def _alarms(aws: Aws, env: str) -> dict[str, Any]:
     rows = alarms.describe(aws, env)
     return {
@@ -101,6 +106,7 @@ def collect(aws: Aws, outputs: StackOutputs, env: str) -> dict[str, Any]:
         "rds": lambda: rds.status(aws, instance_id).to_dict(),
         "redis": lambda: _redis(aws, outputs),
         "targets": lambda: _targets(aws, outputs),
+        "collectors": lambda: _collectors(aws, outputs),
         "alarms": lambda: _alarms(aws, env),
         "scale": lambda: _scaled(aws, env),
         "cost": lambda: _cost(aws, outputs, env),
@@ -150,6 +156,10 @@ def text(status: dict[str, Any]) -> str:
         for role, states in status["targets"].items():
             listed = ", ".join(f"{k} {v}" for k, v in states.items()) or "no targets"
             lines.append(f"  targets   {role}: {listed}")
+    if "error" not in status.get("collectors", {"error": ""}):
+        counts = status["collectors"]["by_state"]
+        listed = ", ".join(f"{k} {v}" for k, v in counts.items()) or "none"
+        lines.append(f"  collectors {listed}")
     if "error" not in status["alarms"]:
         a = status["alarms"]
         lines.append("  alarms    " + ", ".join(f"{k} {v}" for k, v in a["by_state"].items()))

@@ -59,6 +59,7 @@ class Outputs:
     LOAD_BALANCER_DNS_NAME = "LoadBalancerDnsName"
     BACKEND_TARGET_GROUP_ARN = "BackendTargetGroupArn"
     FRONTEND_TARGET_GROUP_ARN = "FrontendTargetGroupArn"
+    COLLECTOR_RULE_NAMES = "CollectorRuleNames"  # comma-separated; absent when there are none
     ALARM_TOPIC_ARN = "AlarmTopicArn"
     DASHBOARD_NAME = "DashboardName"
 
@@ -78,6 +79,7 @@ OUTPUTS_BY_STACK: dict[str, tuple[str, ...]] = {
         Outputs.LOAD_BALANCER_DNS_NAME,
         Outputs.BACKEND_TARGET_GROUP_ARN,
         Outputs.FRONTEND_TARGET_GROUP_ARN,
+        Outputs.COLLECTOR_RULE_NAMES,
     ),
     MONITORING: (Outputs.ALARM_TOPIC_ARN, Outputs.DASHBOARD_NAME),
 }

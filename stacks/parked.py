@@ -10,6 +10,8 @@ What a parked environment drops, and why each is safe to drop:
   watch them or Redis). On unpark the ALB is created anew and its DNS name changes: the stack
   output `LoadBalancerDnsName` has the new name, `ops unpark` warns about it, and any CNAME or
   alias record must be pointed at it (no DNS zone is managed here).
+- The collectors' schedule rules (and the output `CollectorRuleNames` naming them): without NAT
+  their tasks could not reach the data providers; unparking recreates them under the same names.
 What it keeps: the VPC and subnets, RDS (stopped by `ops park`) with its storage and backups, the
 secrets, the ECS cluster and services (0 tasks), the alarm topic, the remaining alarms, the
 dashboard and the logs.
@@ -38,6 +40,7 @@ ABSENT_OUTPUTS = frozenset(
         names.Outputs.LOAD_BALANCER_DNS_NAME,
         names.Outputs.BACKEND_TARGET_GROUP_ARN,
         names.Outputs.FRONTEND_TARGET_GROUP_ARN,
+        names.Outputs.COLLECTOR_RULE_NAMES,
     }
 )
 
@@ -56,6 +59,13 @@ def alarms(config: EnvConfig) -> tuple[catalog.AlarmSpec, ...]:
 
 
 def outputs(config: EnvConfig, part: str) -> tuple[str, ...]:
-    """The contract outputs of one stack that this environment has."""
+    """The contract outputs of one stack that this environment has.
+
+    An output is left out rather than given an empty value: with no collector configured,
+    `CollectorRuleNames` is absent as it is while parked, and `ops` reads that as "no rules".
+    """
     keys = names.OUTPUTS_BY_STACK[part]
-    return tuple(k for k in keys if not (config.parked and k in ABSENT_OUTPUTS))
+    absent = ABSENT_OUTPUTS if config.parked else frozenset()
+    if not config.collectors:
+        absent |= {names.Outputs.COLLECTOR_RULE_NAMES}
+    return tuple(k for k in keys if k not in absent)

@@ -180,5 +180,9 @@ class ServiceStack(Stack):
             outputs[names.Outputs.FRONTEND_TARGET_GROUP_ARN] = lb.target_groups[
                 names.FRONTEND
             ].target_group_arn
+        if self.collector_rules:  # `ops scale --to 0` pauses these rules
+            outputs[names.Outputs.COLLECTOR_RULE_NAMES] = ",".join(
+                rule.rule_name for rule in self.collector_rules.values()
+            )
         for key in parked.outputs(self.config, names.SERVICE):
             CfnOutput(self, key, value=outputs[key])

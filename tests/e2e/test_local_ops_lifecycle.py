@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 
+from cdk_app.config import load
 from localaws import runner
 from localaws.cfn_deploy import deploy_assembly
 from ops.cli import cli
@@ -50,21 +51,30 @@ def test_scale_to_zero_and_restore(local_aws: Any, deployed: dict[str, Any]) -> 
         )
         return [s["desiredCount"] for s in described["services"]]
 
+    rules = service[names.Outputs.COLLECTOR_RULE_NAMES].split(",")
+
+    def rule_states() -> set[str]:
+        events = session.client("events")
+        return {events.describe_rule(Name=rule)["State"] for rule in rules}
+
     def rds_state() -> str:
         return rds.describe_db_instances(DBInstanceIdentifier=instance)["DBInstances"][0][
             "DBInstanceStatus"
         ]
 
     assert desired() == [1, 1]
+    assert rule_states() == {"ENABLED"} and len(rules) == len(load(ENV).collectors)
     assert "available" in ops("status").output
     ops("scale", "--to", "0", "--yes")
     assert desired() == [0, 0]
     assert rds_state() == "stopped"
+    assert rule_states() == {"DISABLED"}  # no collector task starts against the stopped database
     saved = session.client("ssm").get_parameter(Name=names.scale_state_parameter(ENV))
     assert json.loads(saved["Parameter"]["Value"])
     ops("scale", "--to", "restore", "--yes")
     assert rds_state() == "available"
     assert desired() == [1, 1]
+    assert rule_states() == {"ENABLED"}
 
 
 def test_secrets_set_then_check(local_aws: Any, deployed: dict[str, Any]) -> None:

@@ -11,6 +11,7 @@ from typing import Any
 
 import boto3
 
+from cdk_app.config import load as load_config
 from ops.aws import Aws, is_mutating
 from ops.context import OpsContext
 from ops.envs import region_of
@@ -21,6 +22,7 @@ ENV = "staging"
 _CLIENTS: dict[str, Any] = {}  # moto intercepts every client, so tests can share them
 REGION = region_of(ENV)
 MUTED_BEFORE = "redis-evictions"  # an alarm whose actions were already off before scaling
+PAUSED_BEFORE = "nansen"  # a collector whose schedule rule was already disabled before scaling
 
 
 @dataclass
@@ -202,6 +204,15 @@ def build(env: str = ENV) -> Deployed:
             AlarmActions=[topic],
             OKActions=[topic],
         )
+    rules = []
+    for collector, schedule in load_config(env).collectors.items():
+        rules.append(names.resource_name(env, "collect", collector))
+        client("events").put_rule(
+            Name=rules[-1],
+            ScheduleExpression=schedule,
+            State="DISABLED" if collector == PAUSED_BEFORE else "ENABLED",
+        )
+    ids["collector_rules"] = ",".join(rules)
     cfn = client("cloudformation")
     out = names.Outputs
     _stack(cfn, env, names.NETWORK, {"VpcId": vpc})
@@ -227,6 +238,7 @@ def build(env: str = ENV) -> Deployed:
             out.LOAD_BALANCER_DNS_NAME: alb_dns,
             out.BACKEND_TARGET_GROUP_ARN: ids["backend_tg"],
             out.FRONTEND_TARGET_GROUP_ARN: ids["frontend_tg"],
+            out.COLLECTOR_RULE_NAMES: ids["collector_rules"],
         },
     )
     _stack(cfn, env, names.MONITORING, {out.ALARM_TOPIC_ARN: topic, out.DASHBOARD_NAME: "dash"})

@@ -161,9 +161,17 @@ def test_scaled_to_zero_drops_tasks_and_rds_hours_but_keeps_storage() -> None:
     running = estimate(
         inv, state=RUNNING, tasks={"backend": 2, "frontend": 1}, rds_running=True, **common
     )
-    idle = estimate(inv, state=SCALED_TO_ZERO, tasks={}, rds_running=False, **common)
+    idle = estimate(
+        inv,
+        state=SCALED_TO_ZERO,
+        tasks={},
+        rds_running=False,
+        schedules_enabled=False,
+        **common,
+    )
     names = {line.resource for line in idle.lines}
-    assert not any(name.startswith(("Fargate", "RDS db.")) for name in names)
+    assert not any(name.startswith(("Fargate", "RDS db.", "Scheduled")) for name in names)
+    assert any(line.resource.startswith("Scheduled tasks") for line in running.lines)
     assert {"RDS storage", "NAT gateways", "Log storage"} <= names
     saved = 2 * 730 * _raw("rds_instance_hour", "db.t3.small")
     assert running.total_usd - idle.total_usd > saved
@@ -288,6 +296,11 @@ def test_production_recomputed_from_its_config(production: dict[str, Estimate]) 
 def test_production_states_order_and_the_parked_target(production: dict[str, Estimate]) -> None:
     running, idle, parked = (production[s].total_usd for s in (RUNNING, SCALED_TO_ZERO, PARKED))
     assert running > idle > parked
+    scheduled = {
+        state: [line for line in est.lines if line.resource.startswith("Scheduled tasks")]
+        for state, est in production.items()
+    }  # scaling to 0 disables the collectors' rules; parking removes them
+    assert scheduled[RUNNING] and not scheduled[SCALED_TO_ZERO] and not scheduled[PARKED]
     assert parked <= 15.0, production[PARKED].lines
     kept = {line.resource for line in production[PARKED].lines}
     assert not any(r.startswith(("NAT", "ElastiCache", "Application", "Fargate")) for r in kept)
@@ -317,6 +330,23 @@ def test_current_burn_prices_the_deployed_templates(deployed: Any) -> None:
     expected = 2 * 730 * _raw("elasticache_node_hour", "cache.t3.small") + _raw("secret_month")
     assert burn.total_usd == pytest.approx(expected, abs=0.01)
     assert "RDS available" in burn.notes[0]
+
+
+def test_current_burn_leaves_out_disabled_collector_rules(
+    deployed: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ops import cost_env
+
+    monkeypatch.setattr(cost_env, "deployed_templates", lambda aws, env: {"s": _template()})
+
+    def scheduled() -> list[str]:
+        burn = cost_env.current_burn(deployed.aws(), deployed.env)
+        return [line.resource for line in burn.lines if line.resource.startswith("Scheduled")]
+
+    assert scheduled()  # the fixture's rules are enabled but one
+    for rule in deployed.ids["collector_rules"].split(","):
+        deployed.client("events").disable_rule(Name=rule)
+    assert scheduled() == []
 
 
 def test_cli_cost_json_and_text() -> None:

@@ -1,4 +1,7 @@
-"""`ops scale`: to zero and back, idempotence, dry run, lock, bad state, partial failure."""
+"""`ops scale`: to zero and back, idempotence, dry run, lock, bad state, partial failure.
+
+The collectors' schedule rules have their own tests at the end.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +9,7 @@ import json
 
 import pytest
 from click.testing import CliRunner
-from conftest import MUTED_BEFORE, Deployed
+from conftest import MUTED_BEFORE, PAUSED_BEFORE, Deployed
 
 from ops import scale, scale_state
 from ops.cli import cli
@@ -34,6 +37,11 @@ def _actions(d: Deployed) -> dict[str, bool]:
 def _db(d: Deployed) -> str:
     found = d.client("rds").describe_db_instances(DBInstanceIdentifier=d.ids["db"])
     return found["DBInstances"][0]["DBInstanceStatus"]
+
+
+def _rules(d: Deployed) -> dict[str, str]:
+    events = d.client("events")
+    return {n: events.describe_rule(Name=n)["State"] for n in d.ids["collector_rules"].split(",")}
 
 
 def _zero(d: Deployed, aws=None):
@@ -112,18 +120,24 @@ def test_both_directions_are_idempotent(deployed: Deployed) -> None:
 
 
 def test_dry_run_calls_no_mutating_api(deployed: Deployed) -> None:
+    rules_before = _rules(deployed)
     report = scale.to_zero(deployed.aws(), deployed.outputs(), "staging", dry_run=True)
     assert report.ok and report.dry_run
     assert any(s.action.startswith("would") for s in report.steps)
-    assert "DescribeServices" in deployed.calls
+    shown = [s.resource for s in report.steps if s.action == "would disable"]
+    assert len(shown) == 2 and all(s.startswith("collector rule") for s in shown)
+    assert "DescribeServices" in deployed.calls and "DescribeRule" in deployed.calls
     assert deployed.mutating_calls() == []
     assert _db(deployed) == "available"
+    assert _rules(deployed) == rules_before
     _zero(deployed)
     deployed.calls.clear()
     restore = scale.restore(deployed.aws(), "staging", dry_run=True)
     assert restore.ok
+    assert len([s for s in restore.steps if s.action == "would enable"]) == 2
     assert deployed.mutating_calls() == []
     assert _db(deployed) == "stopped"
+    assert set(_rules(deployed).values()) == {"DISABLED"}
 
 
 def test_cli_dry_run_and_json(deployed: Deployed) -> None:
@@ -265,6 +279,7 @@ def test_restore_stops_when_the_database_does_not_start(deployed: Deployed) -> N
     assert [s.action for s in report.failed] == ["start", "skipped"]
     assert {s["desiredCount"] for s in _services(deployed).values()} == {0}  # not brought back
     assert not any(_actions(deployed).values())
+    assert set(_rules(deployed).values()) == {"DISABLED"}
     state = scale_state.load(deployed.aws(), "staging")
     assert state is not None and not state.get("restored_at")
 
@@ -313,3 +328,118 @@ def test_missing_service_stops_scaling_before_any_change(deployed: Deployed) -> 
     assert deployed.mutating_calls() == ["PutParameter", "DeleteParameter"]  # the lock only
     assert scale_state.load(deployed.aws(), "staging") is None
     assert _db(deployed) == "available"
+
+
+def _rule(d: Deployed, collector: str) -> str:
+    return names.resource_name(d.env, "collect", collector)
+
+
+def test_to_zero_disables_only_the_enabled_collector_rules(deployed: Deployed) -> None:
+    before = _rules(deployed)
+    paused = _rule(deployed, PAUSED_BEFORE)
+    assert before[paused] == "DISABLED" and list(before.values()).count("ENABLED") == 2
+    report = _zero(deployed)
+    assert report.ok, report.text()
+    assert set(_rules(deployed).values()) == {"DISABLED"}
+    assert deployed.calls.count("DisableRule") == 2  # the one paused before is left alone
+    touched = {s.resource.split()[-1] for s in report.steps if s.resource.startswith("collector")}
+    assert touched == {name for name, state in before.items() if state == "ENABLED"}
+    state = scale_state.load(deployed.aws(), "staging")
+    assert state is not None
+    assert state["collectors"] == {name: st == "ENABLED" for name, st in before.items()}
+    # a second run keeps the saved state and changes no rule
+    deployed.calls.clear()
+    assert _zero(deployed).ok
+    assert "DisableRule" not in deployed.calls
+    assert scale_state.load(deployed.aws(), "staging")["collectors"] == state["collectors"]
+
+
+def test_restore_enables_exactly_the_rules_that_were_enabled(deployed: Deployed) -> None:
+    before = _rules(deployed)
+    _zero(deployed)
+    deployed.calls.clear()
+    report = scale.restore(deployed.aws(), "staging", wait=True, poll_seconds=0)
+    assert report.ok, report.text()
+    assert _rules(deployed) == before  # the rule paused before stays paused
+    assert deployed.calls.count("EnableRule") == 2
+    resources = [s.resource for s in report.steps]
+    rules = [i for i, r in enumerate(resources) if r.startswith("collector rule")]
+    # after the services are back, before the alarms' actions
+    assert resources.index("services") < rules[0]
+    assert resources[rules[-1] + 1].startswith("alarms")
+
+
+def test_restore_of_a_state_saved_without_collectors(deployed: Deployed) -> None:
+    _zero(deployed)
+    parameter = names.scale_state_parameter("staging")
+    state = scale_state.load(deployed.aws(), "staging")
+    del state["collectors"]  # as saved before the rules were paused
+    scale_state.save(deployed.aws(), "staging", state, overwrite=True)
+    deployed.calls.clear()
+    report = scale.restore(deployed.aws(), "staging", wait=False, poll_seconds=0)
+    assert report.ok, report.text()
+    assert "EnableRule" not in deployed.calls  # none recorded, none enabled
+    assert not any(s.resource.startswith("collector") for s in report.steps)
+    assert set(_rules(deployed).values()) == {"DISABLED"}
+    assert json.loads(deployed.client("ssm").get_parameter(Name=parameter)["Parameter"]["Value"])[
+        "restored_at"
+    ]
+
+
+def test_to_zero_adds_the_rules_to_a_state_saved_without_them(deployed: Deployed) -> None:
+    before = _rules(deployed)
+    _zero(deployed)
+    state = scale_state.load(deployed.aws(), "staging")
+    del state["collectors"]  # an older run: state saved, rules never touched
+    scale_state.save(deployed.aws(), "staging", state, overwrite=True)
+    for name, was in before.items():
+        if was == "ENABLED":
+            deployed.client("events").enable_rule(Name=name)
+    report = _zero(deployed)
+    assert report.ok, report.text()
+    assert any(s.action == "add collector rules to state" for s in report.steps)
+    assert set(_rules(deployed).values()) == {"DISABLED"}
+    assert scale.restore(deployed.aws(), "staging", wait=False, poll_seconds=0).ok
+    assert _rules(deployed) == before
+
+
+def test_a_rule_failing_to_disable_is_reported_alone(deployed: Deployed) -> None:
+    aws = deployed.aws()
+    broken = _rule(deployed, "cryptopanic")
+
+    def refuse(params, **_):
+        if params.get("Name") == broken:
+            from botocore.exceptions import ClientError
+
+            error = {"Error": {"Code": "AccessDeniedException", "Message": "denied"}}
+            raise ClientError(error, "DisableRule")
+
+    aws.on("before-parameter-build.events.DisableRule", refuse)
+    report = _zero(deployed, aws)
+    assert [s.resource for s in report.failed] == [f"collector rule {broken}"]
+    assert _rules(deployed)[broken] == "ENABLED"
+    assert _rules(deployed)[_rule(deployed, "newscatcher")] == "DISABLED"
+    assert {s["desiredCount"] for s in _services(deployed).values()} == {0}
+    assert _db(deployed) == "stopped"
+    # rerunning finishes the job with the state saved the first time
+    assert _zero(deployed).ok
+    assert set(_rules(deployed).values()) == {"DISABLED"}
+
+
+def test_restore_skips_a_rule_that_is_no_longer_deployed(deployed: Deployed) -> None:
+    _zero(deployed)
+    gone = _rule(deployed, "newscatcher")
+    deployed.client("events").delete_rule(Name=gone)
+    report = scale.restore(deployed.aws(), "staging", wait=False, poll_seconds=0)
+    assert report.ok, report.text()
+    [step] = [s for s in report.steps if s.resource == f"collector rule {gone}"]
+    assert "not deployed" in step.detail
+    assert _rules_left(deployed, gone) == {_rule(deployed, "cryptopanic"): "ENABLED"} | {
+        _rule(deployed, PAUSED_BEFORE): "DISABLED"
+    }
+
+
+def _rules_left(d: Deployed, gone: str) -> dict[str, str]:
+    events = d.client("events")
+    names_ = [n for n in d.ids["collector_rules"].split(",") if n != gone]
+    return {n: events.describe_rule(Name=n)["State"] for n in names_}

@@ -8,10 +8,11 @@ import time
 from typing import Any
 
 from click.testing import CliRunner
-from conftest import MUTED_BEFORE, Deployed
+from conftest import MUTED_BEFORE, PAUSED_BEFORE, Deployed
 
 from ops import scale, status
 from ops.cli import cli
+from stacks import names
 
 
 def test_status_json_sections(deployed: Deployed) -> None:
@@ -28,6 +29,11 @@ def test_status_json_sections(deployed: Deployed) -> None:
     assert data["targets"] == {"backend": {}, "frontend": {}}  # moto has no target health
     assert data["alarms"]["muted"] == [MUTED_BEFORE]
     assert data["scale"] == {"scaled_to_zero": False}
+    rules = data["collectors"]["rules"]
+    assert sorted(rules) == sorted(deployed.ids["collector_rules"].split(","))
+    assert rules.pop(names.resource_name("staging", "collect", PAUSED_BEFORE)) == "DISABLED"
+    assert set(rules.values()) == {"ENABLED"}
+    assert data["collectors"]["by_state"] == {"DISABLED": 1, "ENABLED": 2}
 
 
 def test_status_text_after_scaling_to_zero(deployed: Deployed) -> None:
@@ -37,6 +43,7 @@ def test_status_text_after_scaling_to_zero(deployed: Deployed) -> None:
     assert result.exit_code == 0, result.output
     assert "SCALED TO ZERO" in result.stdout
     assert "scaling suspended" in result.stdout and "database  stopped" in result.stdout
+    assert "collectors DISABLED 3" in result.stdout
     assert deployed.calls.count("DescribeStacks") >= 2
 
 
@@ -64,7 +71,7 @@ def test_status_calls_run_concurrently(deployed: Deployed) -> None:
     outputs = deployed.outputs(aws)
     outputs.of_stack("Data"), outputs.of_stack("Service")  # discovery first, as collect does
     status.collect(aws, outputs, "staging")
-    # six sections, each starting with a 0.2 s call: at least four were in flight at once
+    # eight sections, each starting with a 0.2 s call: at least four were in flight at once
     assert len(threads) >= 4 and peak[0] >= 4
 
 

@@ -7,7 +7,8 @@ import json
 import pytest
 from stack_templates import SynthesizedEnv, imported_exports
 
-from stacks import names
+from cdk_app.config import load
+from stacks import names, parked
 
 
 @pytest.mark.parametrize("env", ["local", "staging", "production"])
@@ -34,6 +35,33 @@ def test_outputs_point_at_the_right_resources(production: SynthesizedEnv) -> Non
     assert monitoring[names.Outputs.DASHBOARD_NAME]["Value"]["Ref"] in production.resources(
         names.MONITORING, "AWS::CloudWatch::Dashboard"
     )
+
+
+def test_collector_rule_names_name_the_schedule_rules(production: SynthesizedEnv) -> None:
+    """What `ops scale --to 0` disables: every collector rule of the Service stack, by name."""
+    output = production.templates[names.SERVICE]["Outputs"][names.Outputs.COLLECTOR_RULE_NAMES]
+    delimiter, parts = output["Value"]["Fn::Join"]
+    rules = production.resources(names.SERVICE, "AWS::Events::Rule")
+    # each Ref resolves to its rule's name (the Ref of an AWS::Events::Rule)
+    value = delimiter.join(
+        rules[part["Ref"]]["Properties"]["Name"] if isinstance(part, dict) else part
+        for part in parts
+    )
+    assert len(rules) == len(production.config.collectors) > 0
+    assert value == ",".join(
+        names.resource_name("production", "collect", c) for c in production.config.collectors
+    )
+
+
+def test_no_collectors_no_rule_names_output() -> None:
+    """Never an empty output: an environment without collectors leaves the key out."""
+    with_collectors = load("staging")
+    without = load("staging", overrides={"collectors": {}})
+    assert names.Outputs.COLLECTOR_RULE_NAMES in parked.outputs(with_collectors, names.SERVICE)
+    kept = parked.outputs(without, names.SERVICE)
+    assert set(kept) == set(names.OUTPUTS_BY_STACK[names.SERVICE]) - {
+        names.Outputs.COLLECTOR_RULE_NAMES
+    }
 
 
 def test_cross_stack_references_are_strong(production: SynthesizedEnv) -> None:

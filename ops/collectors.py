@@ -1,0 +1,79 @@
+"""The collectors' EventBridge schedule rules, named by the Service stack's `CollectorRuleNames`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ops.aws import Aws
+from ops.errors import error_code
+from ops.outputs import StackOutputs
+from ops.report import Report
+from stacks import names
+
+MISSING = "MISSING"
+
+
+def rule_names(outputs: StackOutputs) -> list[str]:
+    """The rule names from the Service stack; none when the output is absent (parked, none)."""
+    value = outputs.of_stack(names.SERVICE).get(names.Outputs.COLLECTOR_RULE_NAMES, "")
+    return [name for name in value.split(",") if name]
+
+
+def states(aws: Aws, rules: list[str]) -> dict[str, str]:
+    """`{rule name: ENABLED | DISABLED | MISSING}`, one DescribeRule each."""
+    from botocore.exceptions import ClientError
+
+    events = aws.client("events")
+    found = {}
+    for name in rules:
+        try:
+            found[name] = events.describe_rule(Name=name)["State"]
+        except ClientError as exc:
+            if error_code(exc) != "ResourceNotFoundException":
+                raise
+            found[name] = MISSING
+    return found
+
+
+def is_enabled(state: str) -> bool:
+    """True for a rule that starts its tasks (ENABLED or one of its variants)."""
+    return state.startswith("ENABLED")
+
+
+def enabled_map(aws: Aws, outputs: StackOutputs) -> dict[str, bool]:
+    """`{rule name: enabled}` for the deployed rules, what `ops scale --to 0` saves."""
+    found = states(aws, rule_names(outputs))
+    return {name: is_enabled(state) for name, state in found.items() if state != MISSING}
+
+
+def set_enabled(aws: Aws, name: str, *, enabled: bool, dry_run: bool) -> str:
+    """Enable or disable one rule (a no-op when it already is); returns what happened."""
+    state = states(aws, [name])[name]
+    if state == MISSING:
+        return "not deployed; nothing to change"
+    if is_enabled(state) == enabled:
+        return f"already {state}"
+    if dry_run:
+        return f"{state} now"
+    events = aws.client("events")
+    (events.enable_rule if enabled else events.disable_rule)(Name=name)
+    return "ENABLED" if enabled else "DISABLED"
+
+
+def add_to_state(aws: Aws, outputs: StackOutputs, state: dict[str, Any]) -> bool:
+    """Fill in the rules of a scale state saved without them (as they are now: never paused)."""
+    if "collectors" in state:
+        return False
+    state["collectors"] = enabled_map(aws, outputs)
+    return True
+
+
+def steps(aws: Aws, state: dict[str, Any], report: Report, *, enabled: bool, dry_run: bool) -> None:
+    """Disable (to 0) or enable (restore) each rule the state saved as enabled; one step each."""
+    verb = ("would " if dry_run else "") + ("enable" if enabled else "disable")
+    for name in sorted(n for n, on in state.get("collectors", {}).items() if on):
+        report.attempt(
+            f"collector rule {name}",
+            verb,
+            lambda name=name: set_enabled(aws, name, enabled=enabled, dry_run=dry_run),
+        )
