@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from ops.aws import Aws
 from ops.errors import OpsError
@@ -124,6 +124,52 @@ def wait_for(aws: Aws, instance_id: str, target: str, *, poll_seconds: float = P
     return poll(check, what=f"RDS {instance_id}", poll_seconds=poll_seconds)
 
 
+class _Move(NamedTuple):
+    """One direction: `verb` acts on a `source` instance, which passes `moving` to reach `done`."""
+
+    verb: str
+    source: str
+    moving: str
+    done: str
+    refusal: str  # why nothing else can be moved, when WHY_NOT does not say
+
+
+_STOP = _Move(
+    "stop", "available", "stopping", "stopped", "RDS can stop only an 'available' instance"
+)
+_START = _Move(
+    "start", "stopped", "starting", "available", "RDS can start only a 'stopped' instance"
+)
+
+
+def _move(
+    aws: Aws,
+    instance_id: str,
+    state: str,
+    move: _Move,
+    *,
+    dry_run: bool,
+    wait: bool,
+    poll_seconds: float,
+) -> str:
+    """Take the instance, now in `state`, in the direction `move`. Returns what was done."""
+    if state == move.done:
+        return f"already {move.done}"
+    if state not in (move.source, move.moving):
+        reason = WHY_NOT.get(state, move.refusal)
+        raise OpsError(f"cannot {move.verb} {instance_id}: it is {state!r}: {reason}")
+    if dry_run:
+        return f"would {move.verb}" if state == move.source else f"is {move.moving}"
+    if state == move.source:
+        rds = aws.client("rds")
+        call = rds.stop_db_instance if move is _STOP else rds.start_db_instance
+        call(DBInstanceIdentifier=instance_id)
+    if wait:
+        wait_for(aws, instance_id, move.done, poll_seconds=poll_seconds)
+        return move.done
+    return move.moving
+
+
 def stop(
     aws: Aws,
     instance_id: str,
@@ -136,19 +182,9 @@ def stop(
     instance = describe(aws, instance_id)
     _check_stoppable(instance)
     state = instance["DBInstanceStatus"]
-    if state == "stopped":
-        return "already stopped"
-    if state not in ("available", "stopping"):
-        reason = WHY_NOT.get(state, "RDS can stop only an 'available' instance")
-        raise OpsError(f"cannot stop {instance_id}: it is {state!r}: {reason}")
-    if dry_run:
-        return "would stop" if state == "available" else "is stopping"
-    if state == "available":
-        aws.client("rds").stop_db_instance(DBInstanceIdentifier=instance_id)
-    if wait:
-        wait_for(aws, instance_id, "stopped", poll_seconds=poll_seconds)
-        return "stopped"
-    return "stopping"
+    return _move(
+        aws, instance_id, state, _STOP, dry_run=dry_run, wait=wait, poll_seconds=poll_seconds
+    )
 
 
 def start(
@@ -161,16 +197,6 @@ def start(
 ) -> str:
     """Start the instance; 'already available' is success. Returns what was done."""
     state = describe(aws, instance_id)["DBInstanceStatus"]
-    if state == "available":
-        return "already available"
-    if state not in ("stopped", "starting"):
-        reason = WHY_NOT.get(state, "RDS can start only a 'stopped' instance")
-        raise OpsError(f"cannot start {instance_id}: it is {state!r}: {reason}")
-    if dry_run:
-        return "would start" if state == "stopped" else "is starting"
-    if state == "stopped":
-        aws.client("rds").start_db_instance(DBInstanceIdentifier=instance_id)
-    if wait:
-        wait_for(aws, instance_id, "available", poll_seconds=poll_seconds)
-        return "available"
-    return "starting"
+    return _move(
+        aws, instance_id, state, _START, dry_run=dry_run, wait=wait, poll_seconds=poll_seconds
+    )
