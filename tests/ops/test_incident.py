@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 from click.testing import CliRunner
-from conftest import Deployed
+from moto_env import Deployed
 
 from ops import diagnostics, incident
 from ops.cli import cli

@@ -6,7 +6,7 @@ import json
 
 import pytest
 from click.testing import CliRunner
-from conftest import MUTED_BEFORE, Deployed
+from moto_env import MUTED_BEFORE, Deployed
 
 from ops import alarms
 from ops.cli import cli

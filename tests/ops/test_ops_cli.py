@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import Deployed
+from moto_env import Deployed
 
 from ops import confirm as confirm_module
 from ops.cli import COMMANDS, cli

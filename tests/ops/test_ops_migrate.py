@@ -7,9 +7,9 @@ import time
 from typing import Any
 
 from click.testing import CliRunner
-from conftest import Deployed
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.ecs.models import ecs_backends
+from moto_env import Deployed
 
 from ops import migrate
 from ops.cli import cli

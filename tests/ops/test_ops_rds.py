@@ -8,9 +8,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from botocore.stub import Stubber
 from click.testing import CliRunner
-from conftest import Deployed
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.rds.models import rds_backends
+from moto_env import Deployed
 
 from ops import rds
 from ops.aws import Aws

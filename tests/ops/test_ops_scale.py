@@ -9,7 +9,7 @@ import json
 
 import pytest
 from click.testing import CliRunner
-from conftest import MUTED_BEFORE, PAUSED_BEFORE, Deployed
+from moto_env import MUTED_BEFORE, PAUSED_BEFORE, Deployed
 
 from ops import scale, scale_state
 from ops.cli import cli

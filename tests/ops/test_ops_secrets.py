@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from click.testing import CliRunner
-from conftest import Deployed
+from moto_env import Deployed
 
 from ops import secrets
 from ops.cli import cli

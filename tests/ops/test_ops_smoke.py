@@ -9,7 +9,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from click.testing import CliRunner
-from conftest import Deployed
+from moto_env import Deployed
 
 from ops.cli import cli
 from stacks import names

@@ -8,7 +8,7 @@ import time
 from typing import Any
 
 from click.testing import CliRunner
-from conftest import MUTED_BEFORE, PAUSED_BEFORE, Deployed
+from moto_env import MUTED_BEFORE, PAUSED_BEFORE, Deployed
 
 from ops import scale, status
 from ops.cli import cli
