@@ -8,6 +8,9 @@ loudly on another moto.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from localaws.adapter.base import CloudFormationModel, parsing
 from localaws.adapter.cdk_cli import patch_cdk_cli_support
 from localaws.adapter.compat import MOTO_VERSION, MotoInternalsChanged, check_moto_version
@@ -64,20 +67,21 @@ def apply() -> None:
         parsing.NULL_MODELS.append(CDK_METADATA)  # creates nothing, like in AWS
     for cache in (parsing.get_model_list, parsing.get_model_map, parsing.get_name_type_map):
         cache.cache_clear()
-    model_map = parsing.get_model_map()
-    for model in ADAPTER_MODELS:
-        if model_map.get(model.cloudformation_type()) is not model:
-            raise MotoInternalsChanged(
-                f"{model.cloudformation_type()} did not register in moto's CloudFormation "
-                "(CloudFormationModel.__subclasses__ lookup changed?)"
-            )
+    _check_resolution(
+        parsing.get_model_map().get,
+        "did not register in moto's CloudFormation "
+        "(CloudFormationModel.__subclasses__ lookup changed?)",
+    )
     patch_stock_models()
     patch_cdk_cli_support()
     patch_ecs_service()
     patch_dynamic_references()
     patch_custom_types()
+    _check_resolution(parsing.resource_class_from_type, "does not resolve to the adapter")
+
+
+def _check_resolution(resolve: Callable[[str], Any], problem: str) -> None:
+    """Fail loudly unless `resolve` maps every adapter type to its adapter model."""
     for model in ADAPTER_MODELS:
-        if parsing.resource_class_from_type(model.cloudformation_type()) is not model:
-            raise MotoInternalsChanged(
-                f"{model.cloudformation_type()} does not resolve to the adapter"
-            )
+        if resolve(model.cloudformation_type()) is not model:
+            raise MotoInternalsChanged(f"{model.cloudformation_type()} {problem}")

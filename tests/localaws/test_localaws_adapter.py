@@ -194,3 +194,13 @@ def test_dynamic_references_resolve(aws: boto3.Session, deployed: dict[str, str]
     )
     [database] = rds_backends["123456789012"]["ap-southeast-2"].databases.values()
     assert database._master_user_password == secret["password"]
+
+
+def test_apply_fails_loudly_when_a_type_does_not_resolve(monkeypatch: pytest.MonkeyPatch) -> None:
+    from moto.cloudformation import parsing
+
+    monkeypatch.setattr(parsing, "resource_class_from_type", lambda resource_type: None)
+    with pytest.raises(
+        adapter.MotoInternalsChanged, match="Secret does not resolve to the adapter"
+    ):
+        adapter.apply()
