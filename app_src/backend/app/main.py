@@ -12,6 +12,7 @@ from fastapi.routing import APIRoute
 
 from app.api.main import api_router
 from app.core.config import settings
+from app.core.db import async_engine
 from app.core.redis import close_redis, get_redis
 from app.ratelimit import RateLimitMiddleware
 
@@ -38,6 +39,7 @@ async def lifespan(_: FastAPI) -> AsyncIterator[None]:
             log.warning("%s is unset or a placeholder: its collector is disabled", name)
     yield
     await close_redis()
+    await async_engine.dispose()
 
 
 def configure_logging() -> None:

@@ -26,6 +26,7 @@ from app.core.security import ROLE_ADMIN, decode_access_token
 
 log = logging.getLogger("app.ratelimit")
 
+CLAIMS_STATE_KEY = "verified_token_claims"
 MINUTE_MS = 60_000
 HOUR_MS = 3_600_000
 WARN_EVERY_S = 10.0
@@ -103,6 +104,14 @@ class LimiterStats:
 stats = LimiterStats()
 
 
+def verified_claims(scope: dict, token: str) -> dict[str, Any] | None:
+    """The claims the middleware verified for exactly this token in this request, if any."""
+    seen = scope.get("state", {}).get(CLAIMS_STATE_KEY)
+    if seen is None or seen[0] != token:
+        return None
+    return seen[1]
+
+
 def _seconds(ms: int) -> int:
     return max(1, math.ceil(ms / 1000))
 
@@ -138,10 +147,13 @@ class RateLimitMiddleware:
             if name == b"authorization":
                 scheme, _, token = value.decode("latin-1").partition(" ")
                 if scheme.lower() == "bearer" and token:
+                    token = token.strip()
                     try:
-                        claims = decode_access_token(token.strip())
+                        claims = decode_access_token(token)
                     except jwt.InvalidTokenError:
                         break
+                    # Request state: the auth dependency reuses the verified claims.
+                    scope.setdefault("state", {})[CLAIMS_STATE_KEY] = (token, claims)
                     if claims.get("sub"):
                         return f"u:{claims['sub']}", claims.get("role") == ROLE_ADMIN
                 break

@@ -1,7 +1,14 @@
-"""The SQLAlchemy engine and the first-superuser bootstrap."""
+"""The SQLAlchemy engines and the first-superuser bootstrap.
+
+`engine` (sync, sessions in the thread pool) serves the endpoints. `async_engine` serves the
+per-request current-user lookup on the event loop: one autocommit statement, so a lookup costs one
+round trip and no thread hop. Per process at most 20 + 10 connections.
+"""
 
 from __future__ import annotations
 
+import anyio
+from sqlalchemy.ext.asyncio import create_async_engine
 from sqlmodel import Session, create_engine
 
 from app.core.config import settings
@@ -13,6 +20,22 @@ engine = create_engine(
     max_overflow=10,
     connect_args={"connect_timeout": 5},
 )
+
+ASYNC_POOL_SIZE = 10
+async_engine = create_async_engine(
+    settings.SQLALCHEMY_DATABASE_URI,
+    pool_pre_ping=True,
+    pool_size=ASYNC_POOL_SIZE,
+    max_overflow=0,
+    pool_timeout=10,
+    isolation_level="AUTOCOMMIT",
+    connect_args={"connect_timeout": 5},
+)
+# First come, first served for async_engine's connections. The pool's own queue lets a newcomer
+# take a just-returned connection ahead of older waiters, which starves some requests under load
+# (p95 several times p50); this FIFO gate admits no more users than connections, so it never
+# queues there.
+async_pool_gate = anyio.CapacityLimiter(ASYNC_POOL_SIZE)
 
 
 def init_db(session: Session) -> None:

@@ -10,6 +10,12 @@ from app.api.deps import CurrentAdmin, CurrentUser, SessionDep
 from app.models import User, UserCreate, UserPublic, UserRegister, UsersPublic
 
 router = APIRouter(prefix="/users", tags=["users"])
+_PUBLIC_FIELDS = frozenset(UserPublic.model_fields)
+
+
+def public_user(user: User) -> UserPublic:
+    """UserPublic from a stored user without validating its stored fields again."""
+    return UserPublic.model_construct(**{name: getattr(user, name) for name in _PUBLIC_FIELDS})
 
 
 @router.get("/", response_model=UsersPublic)
@@ -44,4 +50,5 @@ def register_user(session: SessionDep, user_in: UserRegister) -> UserPublic:
 
 @router.get("/me", response_model=UserPublic)
 async def read_user_me(current_user: CurrentUser) -> UserPublic:
-    return UserPublic.model_validate(current_user)
+    """The caller's profile, from the row just read (validated when it was written)."""
+    return public_user(current_user)
