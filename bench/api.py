@@ -3,17 +3,22 @@
 One uvicorn worker on loopback against the real PostgreSQL and Redis; 100 concurrent keep-alive
 connections on an authenticated endpoint. With the limiter, the limits are raised so that every
 request is admitted: the figure is the limiter's cost (one Redis round trip per request), not the
-cost of answering 429. Targets: with/without >= 0.50, p95 with the limiter < 200 ms.
+cost of answering 429. Targets: with/without >= 0.50, p95 with the limiter < 200 ms. Prints each
+round, the medians over rounds and the machine's load average (the machine may be shared: judge the
+noise).
 
-    .venv/bin/python bench/api.py [--duration 5] [--rounds 3] [--connections 100]
+    .venv/bin/python bench/api.py [--duration 5] [--rounds 5] [--connections 100]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
+import statistics
 import sys
 from contextlib import ExitStack
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -43,15 +48,28 @@ def login(base: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {response.json()['access_token']}"}
 
 
-def merge(results: list[LoadResult]) -> LoadResult:
-    """Rounds of one side as one result (latencies pooled, wall time summed)."""
-    merged = LoadResult()
-    for result in results:
-        merged.latencies += result.latencies
-        merged.statuses.update(result.statuses)
-        merged.errors += result.errors
-        merged.elapsed += result.elapsed
-    return merged
+@dataclass(frozen=True)
+class Round:
+    """One timed run of one side: throughput, latency percentiles, failures, 1-minute load."""
+
+    throughput: float
+    p50_ms: float
+    p95_ms: float
+    p99_ms: float
+    failed: int
+    load1: float
+
+    @classmethod
+    def of(cls, result: LoadResult) -> Round:
+        bad = sum(n for status, n in result.statuses.items() if not 200 <= status < 300)
+        return cls(
+            throughput=result.throughput,
+            p50_ms=result.percentile(50) * 1000,
+            p95_ms=result.percentile(95) * 1000,
+            p99_ms=result.percentile(99) * 1000,
+            failed=bad + result.errors,
+            load1=os.getloadavg()[0],
+        )
 
 
 def measure(
@@ -61,8 +79,9 @@ def measure(
     duration: float,
     warmup: float,
     rounds: int,
-) -> dict[str, LoadResult]:
-    """Both servers up at once; rounds alternate between them so machine noise hits both alike."""
+) -> dict[str, list[Round]]:
+    """Both servers up at once; each round runs both sides back to back, alternating which goes
+    first, so machine noise hits both alike."""
     with ExitStack() as stack:
         targets = {}
         for name, env in envs.items():
@@ -72,43 +91,56 @@ def measure(
             targets[name] = {"host": host, "port": int(port), "path": PATH, "headers": login(base)}
         for load in targets.values():
             asyncio.run(run_load(**load, connections=connections, duration=warmup))
-        results: dict[str, list[LoadResult]] = {name: [] for name in targets}
+        results: dict[str, list[Round]] = {name: [] for name in targets}
+        names = list(targets)
         for round_no in range(1, rounds + 1):
-            for name, load in targets.items():
+            for name in names if round_no % 2 else names[::-1]:
                 print(f"round {round_no}/{rounds}: {name} the limiter", file=sys.stderr)
+                load = targets[name]
                 results[name].append(
-                    asyncio.run(run_load(**load, connections=connections, duration=duration))
+                    Round.of(
+                        asyncio.run(run_load(**load, connections=connections, duration=duration))
+                    )
                 )
-    return {name: merge(parts) for name, parts in results.items()}
+    return results
 
 
-def ms(seconds: float) -> str:
-    return f"{seconds * 1000:.1f}"
+def _median(values: list[float]) -> float:
+    return statistics.median(values) if values else float("nan")
 
 
-def report(off: LoadResult, on: LoadResult, *, connections: int) -> str:
-    def non_2xx(r: LoadResult) -> int:
-        return sum(n for status, n in r.statuses.items() if not 200 <= status < 300) + r.errors
-
-    rows = [
-        ("requests/s", f"{off.throughput:.0f}", f"{on.throughput:.0f}"),
-        ("p50 latency (ms)", ms(off.percentile(50)), ms(on.percentile(50))),
-        ("p95 latency (ms)", ms(off.percentile(95)), ms(on.percentile(95))),
-        ("p99 latency (ms)", ms(off.percentile(99)), ms(on.percentile(99))),
-        ("requests", str(len(off.latencies)), str(len(on.latencies))),
-        ("non-2xx or errors", str(non_2xx(off)), str(non_2xx(on))),
-    ]
-    ratio = on.throughput / off.throughput if off.throughput else float("nan")
-    p95_on = on.percentile(95) * 1000
+def report(off: list[Round], on: list[Round], *, connections: int, load_before: float) -> str:
+    """Per-round figures, then the medians over rounds and the targets."""
     lines = [
-        f"API: GET {PATH}, {connections} connections, 1 uvicorn worker each, loopback",
-        f"{'':<20}{'without limiter':>18}{'with limiter':>16}",
-        *(f"{name:<20}{a:>18}{b:>16}" for name, a, b in rows),
+        f"API: GET {PATH}, {connections} connections, 1 uvicorn worker each, loopback, "
+        f"{os.cpu_count()} CPUs",
+        f"{'round':<7}{'side':<17}{'req/s':>8}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}"
+        f"{'failed':>8}{'load1':>7}",
+    ]
+    for number, pair in enumerate(zip(off, on, strict=True), start=1):
+        for side, r in zip(("without limiter", "with limiter"), pair, strict=True):
+            lines.append(
+                f"{number:<7}{side:<17}{r.throughput:>8.0f}{r.p50_ms:>9.1f}{r.p95_ms:>9.1f}"
+                f"{r.p99_ms:>9.1f}{r.failed:>8}{r.load1:>7.2f}"
+            )
+    ratios = [b.throughput / a.throughput for a, b in zip(off, on, strict=True) if a.throughput]
+    ratio = _median(ratios)
+    p95_off, p95_on = _median([r.p95_ms for r in off]), _median([r.p95_ms for r in on])
+    rps_off, rps_on = _median([r.throughput for r in off]), _median([r.throughput for r in on])
+    load_after = os.getloadavg()
+    lines += [
         "",
-        f"throughput ratio (with / without): {ratio:.2f}  target >= {TARGET_RATIO:.2f}  "
-        f"{'met' if ratio >= TARGET_RATIO else 'MISSED'}",
+        f"median over {len(on)} rounds   without limiter: {rps_off:.0f} req/s, p95 {p95_off:.1f} ms"
+        f"   with limiter: {rps_on:.0f} req/s, p95 {p95_on:.1f} ms",
+        f"throughput ratio (with / without, median of per-round ratios): {ratio:.2f}  "
+        f"target >= {TARGET_RATIO:.2f}  {'met' if ratio >= TARGET_RATIO else 'MISSED'}",
         f"p95 with limiter: {p95_on:.1f} ms  target < {TARGET_P95_MS:.0f} ms  "
         f"{'met' if p95_on < TARGET_P95_MS else 'MISSED'}",
+        f"closed loop (Little's law): mean latency = connections / throughput = "
+        f"{connections / rps_on * 1000:.0f} ms with the limiter",
+        f"machine load (1/5/15 min): {load_before:.2f} before, "
+        + "/".join(f"{x:.2f}" for x in load_after)
+        + " after; the bench itself keeps about 1.5 CPUs busy",
     ]
     return "\n".join(lines)
 
@@ -116,10 +148,11 @@ def report(off: LoadResult, on: LoadResult, *, connections: int) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--duration", type=float, default=5.0, help="seconds per side per round")
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--warmup", type=float, default=2.0)
     parser.add_argument("--connections", type=int, default=100)
     args = parser.parse_args()
+    load_before = os.getloadavg()[0]
 
     env = backend_env(DATABASE, redis_db=2)
     fresh_database(env)
@@ -139,7 +172,9 @@ def main() -> None:
         warmup=args.warmup,
         rounds=args.rounds,
     )
-    print(report(runs["without"], runs["with"], connections=args.connections))
+    print(
+        report(runs["without"], runs["with"], connections=args.connections, load_before=load_before)
+    )
     for name in runs:
         log = LOG_DIR / f"backend-{name}-limiter.log"
         errors = log.read_text().count("Traceback")
