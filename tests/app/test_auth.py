@@ -68,3 +68,40 @@ def test_signup_never_grants_admin(api) -> None:
     assert api.post("/users/signup", json=body).status_code == 400
     login = api.post("/login/access-token", data={"username": body["email"], "password": PASSWORD})
     assert claims(login.json()["access_token"])["role"] == "user"
+
+
+def _set_user(user_id: str, statement: str) -> None:
+    from app.core.db import engine
+    from sqlalchemy import text
+
+    with engine.begin() as conn:
+        conn.execute(text(statement), {"id": user_id})
+
+
+def test_a_valid_token_stops_working_when_its_user_is_deactivated_or_deleted(
+    api, make_account
+) -> None:
+    user = make_account()
+    assert api.get("/users/me", headers=user.headers).status_code == 200
+    _set_user(user.id, 'UPDATE "user" SET is_active = false WHERE id = :id')
+    assert api.get("/users/me", headers=user.headers).status_code == 403
+    _set_user(user.id, 'DELETE FROM "user" WHERE id = :id')
+    assert api.get("/users/me", headers=user.headers).status_code == 401
+
+
+def test_profile_follows_the_database_not_the_token(api, make_account) -> None:
+    user, admin = make_account(), make_account(admin=True)
+    _set_user(user.id, "UPDATE \"user\" SET full_name = 'Ada', is_superuser = true WHERE id = :id")
+    me = api.get("/users/me", headers=user.headers).json()
+    assert (me["full_name"], me["is_superuser"], me["id"]) == ("Ada", True, user.id)
+    _set_user(admin.id, 'UPDATE "user" SET is_superuser = false WHERE id = :id')
+    assert api.get("/users/", headers=admin.headers).status_code == 403
+
+
+def test_limiter_claims_are_reused_only_for_the_same_token() -> None:
+    from app.ratelimit import CLAIMS_STATE_KEY, verified_claims
+
+    scope = {"state": {CLAIMS_STATE_KEY: ("token-a", {"sub": "a"})}}
+    assert verified_claims(scope, "token-a") == {"sub": "a"}
+    assert verified_claims(scope, "token-b") is None
+    assert verified_claims({}, "token-a") is None
