@@ -110,6 +110,8 @@ def run_backend(
             f"--port={port}",
             "--workers=1",
             "--no-access-log",
+            "--loop=uvloop",
+            "--http=httptools",
             "--log-level=warning",
         ],
         cwd=BACKEND_DIR,
