@@ -68,12 +68,18 @@ def add_to_state(aws: Aws, outputs: StackOutputs, state: dict[str, Any]) -> bool
     return True
 
 
-def steps(aws: Aws, state: dict[str, Any], report: Report, *, enabled: bool, dry_run: bool) -> None:
-    """Disable (to 0) or enable (restore) each rule the state saved as enabled; one step each."""
-    verb = ("would " if dry_run else "") + ("enable" if enabled else "disable")
-    for name in sorted(n for n, on in state.get("collectors", {}).items() if on):
+def steps(aws: Aws, state: dict[str, Any], report: Report, *, restore: bool, dry_run: bool) -> None:
+    """To 0: disable each rule saved as enabled. Restore: put every saved rule back as it was, so
+    a rule that a redeploy (`ops unpark`) recreated enabled is paused again. One step each."""
+    saved: dict[str, bool] = state.get("collectors", {})
+    for name in sorted(saved):
+        if not restore and not saved[name]:
+            continue  # paused before scaling to zero: left alone
+        enabled = restore and saved[name]
         report.attempt(
             f"collector rule {name}",
-            verb,
-            lambda name=name: set_enabled(aws, name, enabled=enabled, dry_run=dry_run),
+            ("would " if dry_run else "") + ("enable" if enabled else "disable"),
+            lambda name=name, enabled=enabled: set_enabled(
+                aws, name, enabled=enabled, dry_run=dry_run
+            ),
         )

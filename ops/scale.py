@@ -55,7 +55,7 @@ def _zero_steps(aws: Aws, state: dict[str, Any], report: Report, *, dry_run: boo
         f"{verb}disable actions",
         lambda: None if dry_run else alarms.apply_actions(aws, enabled, enabled=False),
     )
-    collectors.steps(aws, state, report, enabled=False, dry_run=dry_run)
+    collectors.steps(aws, state, report, restore=False, dry_run=dry_run)
     for role, saved in state["services"].items():
         name = saved["name"]
 
@@ -208,7 +208,7 @@ def _restore_steps(
             "wait steady",
             lambda: services.wait_steady(aws, cluster, names_, poll_seconds=poll_seconds),
         )
-    collectors.steps(aws, state, report, enabled=True, dry_run=dry_run)
+    collectors.steps(aws, state, report, restore=True, dry_run=dry_run)
     enabled = sorted(name for name, on in state["alarms"].items() if on)
     report.attempt(
         f"alarms ({len(enabled)} had actions)",

@@ -369,6 +369,20 @@ def test_restore_enables_exactly_the_rules_that_were_enabled(deployed: Deployed)
     assert resources[rules[-1] + 1].startswith("alarms")
 
 
+def test_restore_pauses_again_a_rule_that_a_redeploy_recreated_enabled(
+    deployed: Deployed,
+) -> None:
+    before = _rules(deployed)
+    paused = _rule(deployed, PAUSED_BEFORE)
+    _zero(deployed)
+    events = deployed.aws().client("events")
+    events.enable_rule(Name=paused)  # what an unpark deploy does: the rule comes back enabled
+    report = scale.restore(deployed.aws(), "staging", wait=True, poll_seconds=0)
+    assert report.ok, report.text()
+    assert _rules(deployed) == before
+    assert _rules(deployed)[paused] == "DISABLED"
+
+
 def test_restore_of_a_state_saved_without_collectors(deployed: Deployed) -> None:
     _zero(deployed)
     parameter = names.scale_state_parameter("staging")
