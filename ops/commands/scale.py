@@ -8,8 +8,7 @@ from ops.confirm import confirm
 from ops.context import OpsContext
 from ops.options import mutating_options
 from ops.report import finish
-
-ROLES = ("backend", "frontend")  # checked against stacks.names.SERVICES in the tests
+from stacks.names import SERVICES
 
 
 def _target(value: str) -> str:
@@ -20,7 +19,7 @@ def _target(value: str) -> str:
 
 @click.command()
 @click.option("--to", "to", required=True, help="0, restore, or a task count N.")
-@click.option("--service", type=click.Choice(ROLES), help="Only this service (with --to N).")
+@click.option("--service", type=click.Choice(SERVICES), help="Only this service (with --to N).")
 @mutating_options
 @click.pass_obj
 def scale(
@@ -35,8 +34,9 @@ def scale(
 ) -> None:
     """Scale the environment to zero and back (saved in SSM), or set one service to N tasks.
 
-    --to 0 saves the state, mutes alarm actions, pins autoscaling to 0/0 with scaling suspended,
-    sets desired counts to 0 and stops RDS. --to restore reverses it in order.
+    --to 0 saves the state, mutes alarm actions, pauses the collectors' rules, pins autoscaling
+    to 0/0 with scaling suspended, sets desired counts to 0 and stops RDS. --to restore reverses
+    it in order.
     """
     from ops import scale as logic
 
@@ -57,7 +57,7 @@ def scale(
             confirm(env=env, action="scale everything to zero and stop the database", yes=yes)
         report = logic.to_zero(aws, outputs, env, dry_run=dry_run, wait=wait)
     else:
-        roles = (service,) if service else ROLES
+        roles = (service,) if service else SERVICES
         if not dry_run:
             confirm(env=env, action=f"set {', '.join(roles)} to {target} task(s)", yes=yes)
         report = logic.to_count(aws, outputs, env, int(target), roles=roles, dry_run=dry_run)

@@ -13,7 +13,6 @@ from moto_env import Deployed
 
 from ops import confirm as confirm_module
 from ops.cli import COMMANDS, cli
-from ops.commands.scale import ROLES
 from ops.errors import OpsError
 from ops.outputs import StackOutputs
 from stacks import names
@@ -36,7 +35,6 @@ def test_help_does_not_import_boto3() -> None:
 def test_every_registered_command_loads() -> None:
     for name in COMMANDS:
         assert cli.get_command(None, name) is not None  # type: ignore[arg-type]
-    assert set(ROLES) == set(names.SERVICES)
 
 
 def test_env_is_required_and_validated(aws_env: None) -> None:
