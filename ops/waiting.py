@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import TypeVar
 
 from ops.errors import OpsError
 from ops.output import progress
-
-T = TypeVar("T")
 
 POLL_SECONDS = 15.0
 TIMEOUT_SECONDS = 1800.0
