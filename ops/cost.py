@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING
 
-from ops.cost_inventory import Inventory
-from ops.prices import PriceTable
+if TYPE_CHECKING:  # type hints only: `ops cost --help` reads STATES without loading these
+    from ops.cost_inventory import Inventory
+    from ops.prices import PriceTable
 
 RUNNING = "running"
 SCALED_TO_ZERO = "scaled-to-zero"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from ops.cost import PARKED, RUNNING, SCALED_TO_ZERO, STATES, Estimate, estimate
+from ops.cost import PARKED, RUNNING, STATES, Estimate, estimate
 from ops.cost_inventory import inventory
 from ops.cost_synth import synthesize
 from ops.prices import load_assumptions, load_prices
@@ -119,6 +119,3 @@ def current_burn(aws: Any, env: str, *, outputs: Any = None) -> Estimate:
     )
     est.notes.append(f"desired tasks {tasks}; RDS {status}")
     return est
-
-
-__all__ = ["PARKED", "RUNNING", "SCALED_TO_ZERO", "current_burn", "estimate_states"]

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import click
 
+from ops.cost import STATES
 from ops.options import reading_options
 
-STATE_CHOICES = ("running", "scaled-to-zero", "parked", "all")
+STATE_CHOICES = (*STATES, "all")
 
 
 @click.command()
@@ -20,7 +21,6 @@ STATE_CHOICES = ("running", "scaled-to-zero", "parked", "all")
 )
 def cost(env: str, as_json: bool, state: str) -> None:
     """Monthly cost estimate from the env's synthesized templates and config (pinned prices)."""
-    from ops.cost import STATES
     from ops.cost_env import estimate_states
     from ops.cost_report import render_estimate, render_summary
     from ops.errors import OpsError
