@@ -14,9 +14,9 @@ TIMEOUT_SECONDS = 10.0
 CHECKS = {names.BACKEND: names.BACKEND_HEALTH_PATH, names.FRONTEND: names.FRONTEND_HEALTH_PATH}
 
 
-def base_url(outputs: StackOutputs, scheme: str = "http") -> str:
+def base_url(outputs: StackOutputs) -> str:
     """The ALB's URL from the Service stack (HTTP redirects to HTTPS when a certificate is set)."""
-    return f"{scheme}://{outputs.value(names.Outputs.LOAD_BALANCER_DNS_NAME)}"
+    return f"http://{outputs.value(names.Outputs.LOAD_BALANCER_DNS_NAME)}"
 
 
 def check_url(url: str, *, timeout: float = TIMEOUT_SECONDS) -> dict[str, Any]:
