@@ -173,17 +173,6 @@ def verify_stack(session: Any, stack: str, *, endpoint_url: str | None = None) -
     return report
 
 
-def deployed_stacks(
-    session: Any, *, prefix: str = "", endpoint_url: str | None = None
-) -> list[str]:
-    """Names of the stacks that exist (optionally starting with `prefix`)."""
-    cfn = session.client("cloudformation", endpoint_url=endpoint_url)
-    names = []
-    for page in cfn.get_paginator("describe_stacks").paginate():
-        names += [s["StackName"] for s in page["Stacks"] if s["StackName"].startswith(prefix)]
-    return names
-
-
 def verify(
     session: Any, stacks: Iterable[str], *, endpoint_url: str | None = None
 ) -> list[StackReport]:

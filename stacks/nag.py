@@ -152,7 +152,7 @@ def _service(stacks: EnvStacks, config: EnvConfig) -> None:
             "This bucket is the ALB access-log destination; logging access to it would recurse.",
         )
     _ack(
-        service.backend_task_definition,
+        service.task_definitions[names.BACKEND],
         "ECS2",
         "Only non-secret settings (environment name, hosts, ports, database name) are plain "
         "variables; every secret is injected through ECS secrets.",
@@ -169,7 +169,7 @@ def _service(stacks: EnvStacks, config: EnvConfig) -> None:
             "limited to the CDK asset repository.",
         )
     cluster_id = service.get_logical_id(service.cluster.node.default_child)
-    events_role = service.backend_task_definition.node.try_find_child("EventsRole")
+    events_role = service.task_definitions[names.BACKEND].node.try_find_child("EventsRole")
     if events_role is not None:
         _ack(
             events_role.node.find_child("DefaultPolicy"),

@@ -18,8 +18,6 @@ from stacks.load_balancer import LoadBalancer
 from stacks.network import APP as APP_SUBNETS
 from stacks.tasks import backend_environment, backend_secrets, task_definition
 
-PORTS = {names.BACKEND: names.BACKEND_PORT, names.FRONTEND: names.FRONTEND_PORT}
-
 
 class ServiceStack(Stack):
     """Services with autoscaling and a rolling-back circuit breaker.
@@ -80,7 +78,6 @@ class ServiceStack(Stack):
             names.FRONTEND: self._service(names.FRONTEND, frontend_task, frontend_security_group),
         }
         self.task_definitions = {names.BACKEND: backend_task, names.FRONTEND: frontend_task}
-        self.backend_task_definition = backend_task
         self.collector_rules = (
             {}
             if config.parked
