@@ -37,21 +37,13 @@ class EnvSummary:
         return self.error is None
 
 
-def summarize(env: str, *, outdir: Path, validate: bool = True) -> EnvSummary:
-    """Synthesize `env` (with full validation by default) and count what came out."""
-    from cdk_app.synth import synthesize, synthesize_validated  # loads the CDK: slow import
+def summarize(env: str, *, outdir: Path) -> EnvSummary:
+    """Synthesize `env` with full validation and count what came out."""
+    from cdk_app.synth import synthesize_validated  # loads the CDK: slow import
 
     start = time.perf_counter()
-    linted: tuple[str, ...] = ()
-    lint_findings: tuple[str, ...] = ()
     try:
-        if validate:
-            validated = synthesize_validated(load(env), outdir=str(outdir))
-            assembly = validated.assembly
-            linted = validated.linted
-            lint_findings = tuple(str(finding) for finding in validated.lint_findings)
-        else:
-            assembly = synthesize(load(env), outdir=str(outdir), validate=False)
+        validated = synthesize_validated(load(env), outdir=str(outdir))
     except Exception as error:  # report every failure, then go on to the next env
         message = str(error).strip().splitlines()
         return EnvSummary(
@@ -59,7 +51,7 @@ def summarize(env: str, *, outdir: Path, validate: bool = True) -> EnvSummary:
         )
     resources: dict[str, int] = {}
     alarms: list[str] = []
-    for stack in assembly.stacks:
+    for stack in validated.assembly.stacks:
         template = stack.template.get("Resources", {})
         resources[stack.stack_name] = len(template)
         alarms += [
@@ -70,8 +62,8 @@ def summarize(env: str, *, outdir: Path, validate: bool = True) -> EnvSummary:
         seconds=time.perf_counter() - start,
         resources=resources,
         alarms=tuple(sorted(alarms)),
-        linted=linted,
-        lint_findings=lint_findings,
+        linted=validated.linted,
+        lint_findings=tuple(str(finding) for finding in validated.lint_findings),
     )
 
 

@@ -30,7 +30,7 @@ def validated(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[objec
     results = {}
     for env in known_envs():
         outdir = tmp_path_factory.mktemp(f"validated-{env}")
-        results[env] = (summarize(env, outdir=outdir, validate=True), outdir)
+        results[env] = (summarize(env, outdir=outdir), outdir)
     return results
 
 
