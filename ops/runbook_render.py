@@ -7,6 +7,7 @@ import re
 import click
 
 from ops.runbooks import Runbook
+from stacks import names
 from stacks.alarm_catalog import GREATER_OR_EQUAL, AlarmSpec, by_id
 
 _INLINE_CODE = re.compile(r"`([^`]+)`")
@@ -56,7 +57,7 @@ def header(runbook: Runbook) -> list[str]:
     if runbook.alarm:
         spec = by_id(runbook.alarm)
         lines += [
-            f"Alarm: ohmycoins-<env>-{spec.id}, severity {spec.severity.label}",
+            f"Alarm: {names.alarm_name('<env>', spec.id)}, severity {spec.severity.label}",
             f"Fires when: {condition(spec)} (per-env overrides: alarm_thresholds)",
             f"Diagnostics run by `ops incident`: {', '.join(runbook.diagnostics)}",
         ]
