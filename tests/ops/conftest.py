@@ -6,9 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 from moto import mock_aws
-from moto_env import ENV, MUTED_BEFORE, PAUSED_BEFORE, REGION, Deployed, build
-
-__all__ = ["ENV", "MUTED_BEFORE", "PAUSED_BEFORE", "REGION", "Deployed", "build"]
+from moto_env import Deployed, build
 
 
 @pytest.fixture
