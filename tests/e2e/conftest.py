@@ -13,13 +13,12 @@ from pathlib import Path
 import boto3
 import pytest
 
-from localaws import runner
+from localaws import deploy, runner
 from localaws.cfn_deploy import deploy_assembly
 from localaws.server import threaded_server
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-LOCAL_ENV = "local"
-LOCAL_REGION = "ap-southeast-2"
+LOCAL_ENV = deploy.LOCAL_ENV
 
 
 @dataclass(frozen=True)
@@ -64,9 +63,7 @@ def local_deployment(local_assembly: Path) -> Iterator[LocalDeployment]:
     _host, port = server.get_host_and_port()  # type: ignore[attr-defined]
     endpoint = runner.endpoint_url(port)
     try:
-        session = boto3.Session(
-            aws_access_key_id="testing", aws_secret_access_key="testing", region_name=LOCAL_REGION
-        )
+        session = deploy.local_session(deploy.local_region(LOCAL_ENV))
         started = time.monotonic()
         outputs = deploy_assembly(session, local_assembly, endpoint_url=endpoint)
         yield LocalDeployment(session, endpoint, outputs, time.monotonic() - started)
@@ -81,7 +78,7 @@ def local_aws(
     """The deployment, with boto3 (and `ops`) in this test pointed at its server."""
     for key in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "OHMYCOINS_ENV"):
         monkeypatch.delenv(key, raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    for key, value in deploy.DUMMY_CREDENTIALS.items():
+        monkeypatch.setenv(key, value)
     monkeypatch.setenv("AWS_ENDPOINT_URL", local_deployment.endpoint)
     return local_deployment

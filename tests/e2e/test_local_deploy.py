@@ -5,11 +5,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from localaws.deploy import LOCAL_ENV
 from localaws.verify import verify
 from stacks import names
 from stacks.alarm_catalog import ALARMS
-
-LOCAL_ENV = "local"
 
 DEPLOY_BUDGET_S = 30.0
 

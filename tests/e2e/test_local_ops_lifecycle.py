@@ -12,11 +12,12 @@ from click.testing import CliRunner, Result
 from cdk_app.config import load
 from localaws import runner
 from localaws.cfn_deploy import deploy_assembly
+from localaws.deploy import LOCAL_ENV
 from ops.cli import cli
 from stacks import names
 from stacks.alarm_catalog import ALARMS
 
-ENV = "local"
+ENV = LOCAL_ENV
 
 
 @pytest.fixture(scope="module")
