@@ -10,6 +10,7 @@ from constructs import Construct
 
 from cdk_app.config import EnvConfig
 from stacks import names
+from stacks.network import APP as APP_SUBNETS
 
 
 def collector_command(collector: str) -> list[str]:
@@ -40,9 +41,7 @@ def add_collectors(
                 cluster=cluster,
                 task_definition=task_definition,
                 launch_type=ecs.LaunchType.FARGATE,
-                subnet_selection=ec2.SubnetSelection(
-                    subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS
-                ),
+                subnet_selection=ec2.SubnetSelection(subnet_group_name=APP_SUBNETS),
                 security_groups=[security_group],
                 container_overrides=[
                     targets.ContainerOverride(

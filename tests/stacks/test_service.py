@@ -119,12 +119,20 @@ def test_one_scheduled_task_per_collector(staging: SynthesizedEnv) -> None:
         for key, task in staging.resources(names.SERVICE, TASK).items()
         if task["Properties"]["ContainerDefinitions"][0]["Name"] == names.BACKEND
     ]
+    (backend_service,) = (
+        svc["Properties"]
+        for svc in staging.resources(names.SERVICE, "AWS::ECS::Service").values()
+        if svc["Properties"]["ServiceName"] == names.resource_name("staging", names.BACKEND)
+    )
+    backend_subnets = backend_service["NetworkConfiguration"]["AwsvpcConfiguration"]["Subnets"]
     seen = {}
     for rule in rules:
         props = rule["Properties"]
         (target,) = props["Targets"]
         assert target["EcsParameters"]["TaskDefinitionArn"] == {"Ref": backend[0]}
         assert target["EcsParameters"]["LaunchType"] == "FARGATE"
+        network = target["EcsParameters"]["NetworkConfiguration"]["AwsVpcConfiguration"]
+        assert network["Subnets"] == backend_subnets  # the services' app subnets
         seen[props["Name"]] = (props["ScheduleExpression"], json.loads(target["Input"]))
     assert len(seen) == len(staging.config.collectors)
     for collector, schedule in staging.config.collectors.items():
