@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import sys
 
-from localaws import adapter
+from localaws import adapter, runner
 
 
-def threaded_server(*, port: int = 0, host: str = "localhost") -> object:
+def threaded_server(*, port: int = 0, host: str = runner.HOST) -> object:
     """Start moto's ThreadedMotoServer in this process with the adapter applied (port 0 = free)."""
     adapter.apply()
     from moto.server import ThreadedMotoServer
