@@ -7,11 +7,14 @@ from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 
-def log_group(scope: Construct, construct_id: str, *, retention_days: int) -> logs.LogGroup:
+def log_group(
+    scope: Construct, construct_id: str, *, retention_days: int, name: str | None = None
+) -> logs.LogGroup:
     """A log group deleted with its stack, keeping `retention_days` (validated by the config)."""
     group = logs.LogGroup(
         scope,
         construct_id,
+        log_group_name=name,
         retention=logs.RetentionDays.INFINITE,
         removal_policy=RemovalPolicy.DESTROY,
     )

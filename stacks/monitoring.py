@@ -82,6 +82,7 @@ class MonitoringStack(Stack):
                 env_name=config.name,
                 instance_identifier=sources.db_instance_id,
                 topic=self.topic,
+                log_retention_days=config.log_retention_days,
             )
         outputs = {
             names.Outputs.ALARM_TOPIC_ARN: self.topic.topic_arn,

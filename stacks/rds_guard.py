@@ -9,15 +9,15 @@ on the alarm topic.
 
 from __future__ import annotations
 
-from aws_cdk import ArnFormat, Duration, RemovalPolicy, Stack
+from aws_cdk import ArnFormat, Duration, Stack
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
-from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
 
+from stacks.log_groups import log_group
 from stacks.names import resource_name
 
 AUTO_START_EVENT = "RDS-EVENT-0154"
@@ -39,6 +39,7 @@ class RdsStoppedGuard(Construct):
         env_name: str,
         instance_identifier: str,
         topic: sns.ITopic,
+        log_retention_days: int,
     ) -> None:
         super().__init__(scope, construct_id)
         instance_arn = Stack.of(self).format_arn(
@@ -57,12 +58,11 @@ class RdsStoppedGuard(Construct):
             timeout=GIVE_UP_AFTER.plus(Duration.hours(1)),
             tracing_enabled=True,
             logs=sfn.LogOptions(
-                destination=logs.LogGroup(
+                destination=log_group(
                     self,
                     "Logs",
-                    log_group_name=f"/aws/vendedlogs/states/{resource_name(env_name, 'rds-guard')}",
-                    retention=logs.RetentionDays.ONE_MONTH,
-                    removal_policy=RemovalPolicy.DESTROY,
+                    name=f"/aws/vendedlogs/states/{resource_name(env_name, 'rds-guard')}",
+                    retention_days=log_retention_days,
                 ),
                 level=sfn.LogLevel.ALL,
             ),

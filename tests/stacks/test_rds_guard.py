@@ -25,6 +25,7 @@ from stacks.rds_guard import AUTO_START_EVENT, MAX_ATTEMPTS, RdsStoppedGuard  # 
 
 INSTANCE = "ohmycoins-test-db"
 INSTANCE_ARN = f"arn:aws:rds:ap-southeast-2:111111111111:db:{INSTANCE}"
+RETENTION_DAYS = 90
 
 
 @pytest.fixture(scope="module")
@@ -32,7 +33,14 @@ def template() -> Template:
     app = App()
     stack = Stack(app, "Guard", env=Environment(account="111111111111", region="ap-southeast-2"))
     topic = sns.Topic(stack, "Topic")
-    RdsStoppedGuard(stack, "Guard", env_name="test", instance_identifier=INSTANCE, topic=topic)
+    RdsStoppedGuard(
+        stack,
+        "Guard",
+        env_name="test",
+        instance_identifier=INSTANCE,
+        topic=topic,
+        log_retention_days=RETENTION_DAYS,
+    )
     return Template.from_stack(stack)
 
 
@@ -135,13 +143,26 @@ def _list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
+def test_execution_logs_keep_the_configured_retention(template: Template) -> None:
+    logs = _one(template, "AWS::Logs::LogGroup")
+    assert logs["RetentionInDays"] == RETENTION_DAYS
+    assert (
+        logs["LogGroupName"] == f"/aws/vendedlogs/states/{names.resource_name('test', 'rds-guard')}"
+    )
+
+
 def test_guard_passes_cdk_nag_and_cfn_lint(tmp_path: Path) -> None:
     app = App(outdir=str(tmp_path))
     stack = Stack(app, "Guard", env=Environment(account="111111111111", region="ap-southeast-2"))
     key = kms.Key(stack, "Key", enable_key_rotation=True)
     topic = sns.Topic(stack, "Topic", master_key=key, enforce_ssl=True)
     guard = RdsStoppedGuard(
-        stack, "Guard", env_name="test", instance_identifier=INSTANCE, topic=topic
+        stack,
+        "Guard",
+        env_name="test",
+        instance_identifier=INSTANCE,
+        topic=topic,
+        log_retention_days=RETENTION_DAYS,
     )
     acknowledge_rds_guard(guard)  # acknowledgements live in stacks/nag.py
     Validations.of(app).add_plugins(AwsSolutionsChecks(app))
