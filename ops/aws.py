@@ -84,7 +84,3 @@ class Aws:
             self._hooks.append((event, handler))
             for client in self._clients.values():
                 client.meta.events.register(event, handler)
-
-    def account_id(self) -> str:
-        """The caller's account id (one STS call)."""
-        return str(self.client("sts").get_caller_identity()["Account"])

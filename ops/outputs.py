@@ -59,10 +59,6 @@ class StackOutputs:
             )
         return outputs[key]
 
-    def values(self, *keys: str) -> dict[str, str]:
-        """Several output values at once, keyed by their contract key."""
-        return {key: self.value(key) for key in keys}
-
     def service_names(self) -> dict[str, str]:
         """`{"backend": <ECS service name>, "frontend": ...}` from the Service stack."""
         keys = {
