@@ -9,8 +9,6 @@ import pytest
 
 from localaws import deploy, runner
 
-DEPLOY_BUDGET_S = 30.0
-
 
 @pytest.fixture(scope="module")
 def background_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[runner.ServerStatus]:
@@ -30,4 +28,3 @@ def test_cdk_deploy_creates_and_verifies_every_stack(
     checked = {report.stack: len(report.checked) for report in result.reports}
     assert set(checked) == {deploy.TOOLKIT_STACK, *result.stacks}
     assert all(count > 0 for count in checked.values())
-    assert result.bootstrap_seconds + result.deploy_seconds < DEPLOY_BUDGET_S

@@ -10,13 +10,10 @@ from localaws.verify import verify
 from stacks import names
 from stacks.alarm_catalog import ALARMS
 
-DEPLOY_BUDGET_S = 30.0
 
-
-def test_every_stack_deploys_within_budget(local_aws: Any) -> None:
+def test_every_stack_deploys(local_aws: Any) -> None:
     expected = {names.stack_name(LOCAL_ENV, part) for part in names.STACK_PARTS}
     assert set(local_aws.outputs) == expected
-    assert local_aws.seconds < DEPLOY_BUDGET_S
 
 
 def test_every_resource_of_every_stack_exists(local_aws: Any) -> None:
