@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from ops import services
 from ops.aws import Aws
 from ops.errors import OpsError, error_code
 from ops.outputs import StackOutputs
@@ -18,13 +19,11 @@ def task_definitions(aws: Aws, outputs: StackOutputs) -> dict[str, dict[str, Any
     ecs = aws.client("ecs")
     cluster = outputs.value(names.Outputs.CLUSTER_NAME)
     by_role = outputs.service_names()
-    described = ecs.describe_services(cluster=cluster, services=list(by_role.values()))
-    arns = {s["serviceName"]: s["taskDefinition"] for s in described["services"]}
-    missing = [name for name in by_role.values() if name not in arns]
-    if missing:
-        raise OpsError(f"ECS service(s) not found in cluster {cluster}: {', '.join(missing)}")
+    described = services.describe(aws, cluster, list(by_role.values()))
     return {
-        role: ecs.describe_task_definition(taskDefinition=arns[name])["taskDefinition"]
+        role: ecs.describe_task_definition(taskDefinition=described[name]["taskDefinition"])[
+            "taskDefinition"
+        ]
         for role, name in by_role.items()
     }
 
