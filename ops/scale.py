@@ -17,20 +17,17 @@ NO_SUSPENSION = {key: False for key in services.SUSPEND_ALL}
 
 def capture(aws: Aws, outputs: StackOutputs, env: str) -> dict[str, Any]:
     """What `restore` needs: counts, bounds, alarm actions, collector rules, database state."""
-    cluster = outputs.value(names.Outputs.CLUSTER_NAME)
-    by_role = outputs.service_names()
-    described = services.describe(aws, cluster, list(by_role.values()))
-    targets = services.scalable_targets(aws, cluster, list(by_role.values()))
-    saved_services = {}
-    for role, name in by_role.items():
-        target = targets.get(name)
-        saved_services[role] = {
-            "name": name,
-            "desired": described[name]["desiredCount"],
-            "min": target["MinCapacity"] if target else None,
-            "max": target["MaxCapacity"] if target else None,
-            "suspended": target.get("SuspendedState", NO_SUSPENSION) if target else None,
+    cluster, views = services.read_all(aws, outputs)
+    saved_services = {
+        role: {
+            "name": view.name,
+            "desired": view.ecs["desiredCount"],
+            "min": view.bound("MinCapacity"),
+            "max": view.bound("MaxCapacity"),
+            "suspended": view.target.get("SuspendedState", NO_SUSPENSION) if view.target else None,
         }
+        for role, view in views.items()
+    }
     alarm_rows = alarms.describe(aws, env)
     instance_id = outputs.value(names.Outputs.DATABASE_INSTANCE_ID)
     return {

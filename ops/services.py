@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from ops.aws import Aws
 from ops.errors import OpsError
 from ops.output import progress
+from ops.outputs import StackOutputs
 from ops.waiting import POLL_SECONDS, poll
+from stacks import names
 
 DIMENSION = "ecs:service:DesiredCount"
 SUSPEND_ALL = {
@@ -40,6 +43,32 @@ def scalable_targets(aws: Aws, cluster: str, services: list[str]) -> dict[str, d
     )
     by_id = {t["ResourceId"]: t for t in response["ScalableTargets"]}
     return {s: by_id[resource_id(cluster, s)] for s in services if resource_id(cluster, s) in by_id}
+
+
+@dataclass(frozen=True)
+class ServiceView:
+    """One service as ECS describes it, with its scalable target (None when unregistered)."""
+
+    name: str
+    ecs: dict[str, Any]
+    target: dict[str, Any] | None
+
+    def bound(self, key: str) -> int | None:
+        """`MinCapacity` or `MaxCapacity` of the scalable target, if any."""
+        return self.target[key] if self.target else None
+
+
+def read_all(aws: Aws, outputs: StackOutputs) -> tuple[str, dict[str, ServiceView]]:
+    """The cluster and, by role, each service of the stack outputs with its scalable target."""
+    cluster = outputs.value(names.Outputs.CLUSTER_NAME)
+    by_role = outputs.service_names()
+    described = describe(aws, cluster, list(by_role.values()))
+    targets = scalable_targets(aws, cluster, list(by_role.values()))
+    views = {
+        role: ServiceView(name=name, ecs=described[name], target=targets.get(name))
+        for role, name in by_role.items()
+    }
+    return cluster, views
 
 
 def set_bounds(

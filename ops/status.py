@@ -20,24 +20,19 @@ CLIENTS = (
 
 
 def _services(aws: Aws, outputs: StackOutputs) -> dict[str, Any]:
-    cluster = outputs.value(names.Outputs.CLUSTER_NAME)
-    by_role = outputs.service_names()
-    described = services.describe(aws, cluster, list(by_role.values()))
-    targets = services.scalable_targets(aws, cluster, list(by_role.values()))
-    result = {}
-    for role, name in by_role.items():
-        service, target = described[name], targets.get(name)
-        suspended = (target or {}).get("SuspendedState", {})
-        result[role] = {
-            "name": name,
-            "desired": service["desiredCount"],
-            "running": service["runningCount"],
-            "pending": service["pendingCount"],
-            "min": target["MinCapacity"] if target else None,
-            "max": target["MaxCapacity"] if target else None,
-            "scaling_suspended": any(suspended.values()),
+    _, views = services.read_all(aws, outputs)
+    return {
+        role: {
+            "name": view.name,
+            "desired": view.ecs["desiredCount"],
+            "running": view.ecs["runningCount"],
+            "pending": view.ecs["pendingCount"],
+            "min": view.bound("MinCapacity"),
+            "max": view.bound("MaxCapacity"),
+            "scaling_suspended": any((view.target or {}).get("SuspendedState", {}).values()),
         }
-    return result
+        for role, view in views.items()
+    }
 
 
 def _redis(aws: Aws, outputs: StackOutputs) -> dict[str, Any]:
