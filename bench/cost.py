@@ -2,7 +2,7 @@
 
 The original deployment cost about $148/month at rest, computed with us-east-1 prices (three NAT
 gateways at about $97/month, ElastiCache that cannot be stopped). Each figure below is priced from
-the environment's synthesized templates with the pinned tables in ops/prices/; the ratio is the
+the environment's synthesized templates with the pinned tables in ops/cost/prices/; the ratio is the
 figure divided by $148. Production is also priced at us-east-1 prices, like the original figure.
 
 Run: `.venv/bin/python bench/cost.py` (or `make bench`).
@@ -17,9 +17,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from cdk_app.config import known_envs  # noqa: E402
-from ops.cost import STATES  # noqa: E402
-from ops.cost_env import estimate_states  # noqa: E402
-from ops.cost_synth import synthesize  # noqa: E402
+from ops.cost.environment import estimate_states  # noqa: E402
+from ops.cost.estimate import STATES  # noqa: E402
+from ops.cost.synth import synthesize  # noqa: E402
 
 ORIGINAL_MONTHLY_USD = 148.0
 PARKED_TARGET_USD = 15.0

@@ -6,7 +6,7 @@ import re
 from typing import TYPE_CHECKING
 
 from cdk_app.schema import ConfigError
-from stacks import names
+from stacks.contract import names
 
 if TYPE_CHECKING:
     from cdk_app.config import EnvConfig

@@ -17,7 +17,7 @@ import yaml
 
 from cdk_app.checks import validate
 from cdk_app.schema import ConfigError, build
-from stacks import alarm_catalog
+from stacks.contract import alarm_catalog
 
 ENVIRONMENTS_DIR = Path(__file__).resolve().parent / "environments"
 DEFAULT_ENV = "staging"

@@ -9,9 +9,9 @@ from aws_cdk import cx_api
 
 from cdk_app.config import EnvConfig
 from stacks.app import build_env, create_app
-from stacks.cfn_lint_check import Finding
-from stacks.cfn_lint_plugin import LintRun
-from stacks.nag import acknowledge, enable_checks
+from stacks.validation.cfn_lint_check import Finding
+from stacks.validation.cfn_lint_plugin import LintRun
+from stacks.validation.nag import acknowledge, enable_checks
 
 
 @dataclass(frozen=True)

@@ -91,8 +91,8 @@ def ops(*args: str, stdin: str | None = None) -> Callable[[], None]:
 
 
 def steps() -> list[Step]:
-    from stacks.alarm_catalog import ALARMS
-    from stacks.names import API_KEY_NAMES
+    from stacks.contract.alarm_catalog import ALARMS
+    from stacks.contract.names import API_KEY_NAMES
 
     set_keys = [
         Step(

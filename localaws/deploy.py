@@ -49,7 +49,7 @@ def local_region(env: str = LOCAL_ENV) -> str:
 
 def env_stacks(env: str) -> list[str]:
     """The stacks of one environment, in deploy order."""
-    from stacks import names
+    from stacks.contract import names
 
     return [names.stack_name(env, part) for part in names.STACK_PARTS]
 

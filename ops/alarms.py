@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from ops.aws import Aws
+from ops.aws.session import Aws
 from ops.errors import OpsError
-from stacks import alarm_catalog, names
+from stacks.contract import alarm_catalog, names
 
 
 def alarm_names(env: str, ids: list[str] | tuple[str, ...] = ()) -> dict[str, str]:

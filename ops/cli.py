@@ -3,14 +3,15 @@
 Usage: `ops [--profile P] [--region R] COMMAND --env ENV [OPTIONS]`.
 
 Adding a command:
-1. Put the logic in plain typed functions in `ops/<concern>.py` (they take an `ops.aws.Aws` or
-   `ops.outputs.StackOutputs` and return data; raise `ops.errors.OpsError` for a failed operation).
+1. Put the logic in plain typed functions in `ops/<concern>.py` or a capability package such as
+   `ops/scale/` (they take an `ops.aws.session.Aws` or `ops.aws.stack_outputs.StackOutputs` and
+   return data; raise `ops.errors.OpsError` for a failed operation).
 2. Put the click wiring in `ops/commands/<concern>.py`: a `@click.command()` or `@click.group()`
    decorated with `ops.options.reading_options` (`--env`, `--json`) or `mutating_options` (adds
    `--dry-run`, `--yes`, `--wait/--no-wait`), taking the context with `@click.pass_obj`
    (`ops.context.OpsContext`: `.aws(env)`, `.outputs(env)`). Call `ops.confirm.confirm(...)` before
-   changing anything, print with `ops.output.emit(...)` / `ops.report.finish(...)`. Import the logic
-   module *inside* the command function: `ops --help` must not import boto3 (a test checks it).
+   changing anything, print with `ops.console.emit(...)` / `ops.results.finish(...)`. Import the
+   logic module *inside* the command function: `ops --help` must not import boto3 (tested).
 3. Register it below in `COMMANDS` ("name": "module:attribute"), one line.
 Exit status: 0 success, 1 failed operation (`OpsError`, AWS errors), 2 bad usage (click).
 """

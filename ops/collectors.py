@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from ops.aws import Aws
+from ops.aws.session import Aws
+from ops.aws.stack_outputs import StackOutputs
 from ops.errors import error_code
-from ops.outputs import StackOutputs
-from ops.report import Report
-from stacks import names
+from ops.results import Report
+from stacks.contract import names
 
 MISSING = "MISSING"
 

@@ -6,9 +6,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ops.aws import Aws
+from ops.aws.session import Aws
+from ops.aws.stack_outputs import StackOutputs
 from ops.envs import region_of
-from ops.outputs import StackOutputs
 
 
 @dataclass

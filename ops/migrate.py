@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from ops import services
-from ops.aws import Aws
+from ops.aws.session import Aws
+from ops.aws.stack_outputs import StackOutputs
 from ops.errors import OpsError
-from ops.outputs import StackOutputs
 from ops.waiting import POLL_SECONDS, poll
-from stacks import names
+from stacks.contract import names
 
 COMMAND = ["python", "-m", "app.prestart"]
 LOG_TAIL_LINES = 30

@@ -6,7 +6,7 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple
 
-from ops.aws import Aws
+from ops.aws.session import Aws
 from ops.errors import OpsError
 from ops.waiting import POLL_SECONDS, poll
 

@@ -6,10 +6,10 @@ import json
 from typing import Any
 
 from ops import services
-from ops.aws import Aws
+from ops.aws.session import Aws
+from ops.aws.stack_outputs import StackOutputs
 from ops.errors import OpsError, error_code
-from ops.outputs import StackOutputs
-from stacks import names
+from stacks.contract import names
 
 SECRET_ARN_PARTS = 7  # arn:aws:secretsmanager:<region>:<account>:secret:<name-suffix>
 

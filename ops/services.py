@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ops.aws import Aws
+from ops.aws.session import Aws
+from ops.aws.stack_outputs import StackOutputs
+from ops.console import progress
 from ops.errors import OpsError
-from ops.output import progress
-from ops.outputs import StackOutputs
 from ops.waiting import POLL_SECONDS, poll
-from stacks import names
+from stacks.contract import names
 
 DIMENSION = "ecs:service:DesiredCount"
 SUSPEND_ALL = {

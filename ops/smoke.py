@@ -7,8 +7,8 @@ import urllib.error
 import urllib.request
 from typing import Any
 
-from ops.outputs import StackOutputs
-from stacks import names
+from ops.aws.stack_outputs import StackOutputs
+from stacks.contract import names
 
 TIMEOUT_SECONDS = 10.0
 CHECKS = {names.BACKEND: names.BACKEND_HEALTH_PATH, names.FRONTEND: names.FRONTEND_HEALTH_PATH}

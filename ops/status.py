@@ -7,11 +7,12 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from ops import alarms, collectors, rds, scale_state, services
-from ops.aws import Aws
+from ops import alarms, collectors, rds, services
+from ops.aws.session import Aws
+from ops.aws.stack_outputs import StackOutputs
 from ops.errors import OpsError, describe_aws_error, is_aws_error
-from ops.outputs import StackOutputs
-from stacks import names
+from ops.scale import state as scale_state
+from stacks.contract import names
 
 CLIENTS = (
     "ecs", "application-autoscaling", "rds", "elasticache", "elbv2", "cloudwatch", "ssm",
@@ -37,7 +38,7 @@ def _services(aws: Aws, outputs: StackOutputs) -> dict[str, Any]:
 
 def _redis(aws: Aws, outputs: StackOutputs) -> dict[str, Any]:
     if names.Outputs.CACHE_REPLICATION_GROUP_ID not in outputs.of_stack(names.DATA):
-        return {"id": None, "status": "none (parked)"}  # stacks/parked.py
+        return {"id": None, "status": "none (parked)"}  # stacks/contract/parked.py
     group_id = outputs.value(names.Outputs.CACHE_REPLICATION_GROUP_ID)
     group = aws.client("elasticache").describe_replication_groups(ReplicationGroupId=group_id)
     return {"id": group_id, "status": group["ReplicationGroups"][0]["Status"]}
@@ -50,7 +51,7 @@ def _targets(aws: Aws, outputs: StackOutputs) -> dict[str, Any]:
     }
     result: dict[str, Any] = {}
     if not set(keys.values()) <= set(outputs.of_stack(names.SERVICE)):
-        return result  # parked: no load balancer (stacks/parked.py)
+        return result  # parked: no load balancer (stacks/contract/parked.py)
     for role, key in keys.items():
         health = aws.client("elbv2").describe_target_health(TargetGroupArn=outputs.value(key))
         states = Counter(d["TargetHealth"]["State"] for d in health["TargetHealthDescriptions"])
@@ -80,7 +81,7 @@ def _scaled(aws: Aws, env: str) -> dict[str, Any]:
 
 
 def _cost(aws: Aws, outputs: StackOutputs, env: str) -> dict[str, Any]:
-    from ops.cost_env import current_burn
+    from ops.cost.environment import current_burn
 
     try:
         burn = current_burn(aws, env, outputs=outputs)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
+from ops.console import progress
 from ops.errors import OpsError
-from ops.output import progress
 
 POLL_SECONDS = 15.0
 TIMEOUT_SECONDS = 1800.0

@@ -11,7 +11,7 @@ from typing import Any
 import aws_cdk as cdk
 
 from cdk_app.config import EnvConfig
-from stacks import alarm_catalog, names
+from stacks.contract import alarm_catalog, names
 from stacks.data import DataStack
 from stacks.metrics import MetricSources
 from stacks.monitoring import MonitoringStack

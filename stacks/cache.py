@@ -8,7 +8,7 @@ from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
 from cdk_app.config import EnvConfig
-from stacks import names
+from stacks.contract import names
 from stacks.network import DB as DB_SUBNETS
 
 REDIS_PORT = 6379
@@ -54,7 +54,9 @@ class Cache(Construct):
             subnet_ids=subnets.subnet_ids,
         )
         self.replication_group: elasticache.CfnReplicationGroup | None = None
-        if config.parked:  # see stacks/parked.py: the secret and groups stay for the unpark
+        if (
+            config.parked
+        ):  # see stacks/contract/parked.py: the secret and groups stay for the unpark
             return
         replicated = config.redis.replicas > 0
         self.replication_group = elasticache.CfnReplicationGroup(

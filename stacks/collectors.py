@@ -9,7 +9,7 @@ from aws_cdk import aws_events_targets as targets
 from constructs import Construct
 
 from cdk_app.config import EnvConfig
-from stacks import names
+from stacks.contract import names
 from stacks.network import APP as APP_SUBNETS
 
 

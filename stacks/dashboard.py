@@ -7,8 +7,8 @@ from collections.abc import Sequence
 from aws_cdk import aws_cloudwatch as cloudwatch
 from constructs import Construct
 
-from stacks import alarm_catalog as catalog
-from stacks import names
+from stacks.contract import alarm_catalog as catalog
+from stacks.contract import names
 from stacks.metrics import MetricSources, alarm_metric, graph_metrics
 
 WIDTH = 8

@@ -12,8 +12,8 @@ from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
 from cdk_app.config import EnvConfig
-from stacks import names, parked
 from stacks.cache import Cache
+from stacks.contract import names, parked
 from stacks.network import DB as DB_SUBNETS
 
 POSTGRES_PORT = 5432

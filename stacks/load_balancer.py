@@ -9,7 +9,7 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from cdk_app.config import EnvConfig
-from stacks import names
+from stacks.contract import names
 
 # Paths the ALB sends to the backend; everything else goes to the frontend.
 BACKEND_PATHS: tuple[str, ...] = ("/api/*", "/docs", "/openapi.json")

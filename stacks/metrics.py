@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from aws_cdk import Duration, Fn
 from aws_cdk import aws_cloudwatch as cloudwatch
 
-from stacks import alarm_catalog as catalog
+from stacks.contract import alarm_catalog as catalog
 
 _METRIC_ID = re.compile(r"\bm(\d+)\b")
 
@@ -18,7 +18,7 @@ _METRIC_ID = re.compile(r"\bm(\d+)\b")
 class MetricSources:
     """What the Monitoring stack knows of the watched resources (tokens from other stacks).
 
-    Redis and the ALB are None while parked (stacks/parked.py): asking for them is a KeyError.
+    Redis and the ALB are None while parked (`stacks.contract.parked`): asking is a KeyError.
     """
 
     db_instance_id: str

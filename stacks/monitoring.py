@@ -15,8 +15,8 @@ from aws_cdk import aws_sns_subscriptions as subscriptions
 from constructs import Construct
 
 from cdk_app.config import EnvConfig
-from stacks import alarm_catalog as catalog
-from stacks import names, parked
+from stacks.contract import alarm_catalog as catalog
+from stacks.contract import names, parked
 from stacks.dashboard import build_dashboard
 from stacks.metrics import MetricSources, alarm_metric
 from stacks.rds_guard import RdsStoppedGuard

@@ -9,7 +9,7 @@ from aws_cdk import aws_ec2 as ec2
 from constructs import Construct
 
 from cdk_app.config import EnvConfig
-from stacks import names, parked
+from stacks.contract import names, parked
 from stacks.log_groups import log_group
 
 VPC_CIDR = "10.0.0.0/16"

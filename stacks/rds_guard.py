@@ -17,8 +17,8 @@ from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
 
+from stacks.contract.names import resource_name
 from stacks.log_groups import log_group
-from stacks.names import resource_name
 
 AUTO_START_EVENT = "RDS-EVENT-0154"
 WAIT = Duration.minutes(5)
@@ -74,7 +74,7 @@ class RdsStoppedGuard(Construct):
         )
         if topic.master_key is not None:  # publishing to an encrypted topic needs its key
             topic.master_key.grant(self.state_machine, "kms:Decrypt", "kms:GenerateDataKey")
-        # Its cdk-nag acknowledgement (IAM5 on log delivery) lives in stacks/nag.py.
+        # Its cdk-nag acknowledgement (IAM5 on log delivery) lives in stacks/validation/nag.py.
         self.rule = events.Rule(
             self,
             "AutoStartRule",

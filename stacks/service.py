@@ -10,9 +10,9 @@ from aws_cdk import aws_ecs as ecs
 from constructs import Construct
 
 from cdk_app.config import EnvConfig
-from stacks import names, parked
 from stacks.cache import REDIS_PORT
 from stacks.collectors import add_collectors
+from stacks.contract import names, parked
 from stacks.data import POSTGRES_PORT, DataStack
 from stacks.load_balancer import LoadBalancer
 from stacks.network import APP as APP_SUBNETS
@@ -46,7 +46,7 @@ class ServiceStack(Stack):
             vpc=vpc,
             container_insights_v2=ecs.ContainerInsights.ENABLED,
         )
-        # Parked (stacks/parked.py): no load balancer and no scheduled collectors.
+        # Parked (stacks/contract/parked.py): no load balancer and no scheduled collectors.
         self.load_balancer = (
             None if config.parked else LoadBalancer(self, "LoadBalancer", config=config, vpc=vpc)
         )

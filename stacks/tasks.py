@@ -9,8 +9,8 @@ from aws_cdk import aws_ecs as ecs
 from constructs import Construct
 
 from cdk_app.config import EnvConfig
-from stacks import names
 from stacks.cache import REDIS_PORT
+from stacks.contract import names
 from stacks.data import POSTGRES_PORT, DataStack
 from stacks.log_groups import log_group
 

@@ -5,14 +5,14 @@ from __future__ import annotations
 import click
 
 from ops.confirm import confirm
+from ops.console import emit, table, warn
 from ops.context import OpsContext
 from ops.options import mutating_options, reading_options
-from ops.output import emit, table, warn
 
 
 @click.group()
 def alarms() -> None:
-    """The catalog's alarms (stacks/alarm_catalog.py) in one environment."""
+    """The catalog's alarms (stacks/contract/alarm_catalog.py) in one environment."""
 
 
 @alarms.command("list")
@@ -70,7 +70,7 @@ def alarms_unmute(obj: OpsContext, alarm_ids: tuple[str, ...], env: str, **flags
 def alarms_test(obj: OpsContext, alarm_id: str, env: str, **flags: bool) -> None:
     """Set ALARM to ALARM then OK and report the topic's confirmed subscriptions."""
     from ops import alarms as logic
-    from stacks.names import Outputs
+    from stacks.contract.names import Outputs
 
     if not flags["dry_run"]:
         confirm(env=env, action=f"fire a test notification for {alarm_id}", yes=flags["yes"])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from ops.cost import STATES
+from ops.cost.estimate import STATES
 from ops.options import reading_options
 
 STATE_CHOICES = (*STATES, "all")
@@ -21,11 +21,11 @@ STATE_CHOICES = (*STATES, "all")
 )
 def cost(env: str, as_json: bool, state: str) -> None:
     """Monthly cost estimate from the env's synthesized templates and config (pinned prices)."""
-    from ops.cost_env import estimate_states
-    from ops.cost_report import render_estimate, render_summary
+    from ops.console import emit, progress
+    from ops.cost.environment import estimate_states
+    from ops.cost.prices import PriceError
+    from ops.cost.render import render_estimate, render_summary
     from ops.errors import OpsError
-    from ops.output import emit, progress
-    from ops.prices import PriceError
 
     states = STATES if state == "all" else (state,)
     progress(f"synthesizing {env} to price it (this takes a little while)...")

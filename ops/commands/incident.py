@@ -6,9 +6,9 @@ from pathlib import Path
 
 import click
 
+from ops.console import emit, progress
 from ops.context import OpsContext
 from ops.options import reading_options
-from ops.output import emit, progress
 
 
 @click.command()
@@ -21,8 +21,8 @@ from ops.output import emit, progress
 @click.pass_obj
 def incident(obj: OpsContext, env: str, as_json: bool, report: Path | None) -> None:
     """Alarms in ALARM, most severe first, with their runbooks and read-only diagnostics."""
-    from ops import incident as logic
-    from ops import incident_report
+    from ops.incident import gather as logic
+    from ops.incident import render as incident_report
 
     found = logic.investigate(obj.aws(env), obj.outputs(env), env)
     emit(found, as_json=as_json, text=incident_report.text)

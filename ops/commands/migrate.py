@@ -5,10 +5,10 @@ from __future__ import annotations
 import click
 
 from ops.confirm import confirm
+from ops.console import emit
 from ops.context import OpsContext
 from ops.errors import OpsError
 from ops.options import mutating_options
-from ops.output import emit
 
 
 @click.command()

@@ -12,8 +12,8 @@ from ops.options import mutating_options
 
 def _burns(obj: OpsContext, env: str, *, dry_run: bool, parked_after: bool) -> dict[str, Any]:
     """Cost before = the live burn rate; after = live again, or the synthesized estimate if dry."""
-    from ops.cost import PARKED, RUNNING
-    from ops.cost_env import current_burn, estimate_states
+    from ops.cost.environment import current_burn, estimate_states
+    from ops.cost.estimate import PARKED, RUNNING
 
     aws = obj.aws(env)
     planned = PARKED if parked_after else RUNNING
@@ -30,10 +30,10 @@ def _burns(obj: OpsContext, env: str, *, dry_run: bool, parked_after: bool) -> d
 def park(obj: OpsContext, env: str, as_json: bool, dry_run: bool, yes: bool, wait: bool) -> None:
     """Scale to zero, then deploy without NAT gateways, Redis and the load balancer."""
     from cdk_app.config import load
-    from ops import park as parking
     from ops.confirm import confirm
-    from ops.output import warn
-    from ops.report import finish
+    from ops.console import warn
+    from ops.results import finish
+    from ops.scale import park as parking
 
     if not load(env).keep_rds_stopped:
         warn(
@@ -60,9 +60,9 @@ def park(obj: OpsContext, env: str, as_json: bool, dry_run: bool, yes: bool, wai
 @click.pass_obj
 def unpark(obj: OpsContext, env: str, as_json: bool, dry_run: bool, yes: bool, wait: bool) -> None:
     """Deploy the full stacks again, then restore the scale state saved by `ops park`."""
-    from ops import park as parking
     from ops.confirm import confirm
-    from ops.report import finish
+    from ops.results import finish
+    from ops.scale import park as parking
 
     if not dry_run:
         confirm(env=env, action="unpark (deploy NAT, Redis, ALB; restore services)", yes=yes)

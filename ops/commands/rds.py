@@ -5,9 +5,9 @@ from __future__ import annotations
 import click
 
 from ops.confirm import confirm
+from ops.console import emit, warn
 from ops.context import OpsContext
 from ops.options import mutating_options, reading_options
-from ops.output import emit, warn
 
 
 @click.group()
@@ -16,7 +16,7 @@ def rds() -> None:
 
 
 def _instance(obj: OpsContext, env: str) -> str:
-    from stacks.names import Outputs
+    from stacks.contract.names import Outputs
 
     return obj.outputs(env).value(Outputs.DATABASE_INSTANCE_ID)
 

@@ -6,8 +6,8 @@ import sys
 
 import click
 
+from ops.console import emit, table
 from ops.options import json_option
-from ops.output import emit, table
 
 
 @click.group()
@@ -19,7 +19,7 @@ def runbook() -> None:
 @json_option
 def runbook_list(as_json: bool) -> None:
     """Every runbook: alarm runbooks (most severe first), then procedures."""
-    from ops import runbooks as logic
+    from ops.runbooks import library as logic
 
     items = [rb.front_matter() for rb in logic.load_all()]
     emit(
@@ -37,9 +37,9 @@ def runbook_list(as_json: bool) -> None:
 @json_option
 def runbook_show(runbook_id: str, as_json: bool) -> None:
     """Print runbook ID (an alarm id or a procedure name) for the terminal; --json: front matter."""
-    from ops import runbooks as logic
     from ops.errors import OpsError
-    from ops.runbook_render import render
+    from ops.runbooks import library as logic
+    from ops.runbooks.render import render
 
     try:
         found = logic.get(runbook_id)

@@ -7,8 +7,8 @@ import click
 from ops.confirm import confirm
 from ops.context import OpsContext
 from ops.options import mutating_options
-from ops.report import finish
-from stacks.names import SERVICES
+from ops.results import finish
+from stacks.contract.names import SERVICES
 
 
 def _target(value: str) -> str:
@@ -38,7 +38,7 @@ def scale(
     to 0/0 with scaling suspended, sets desired counts to 0 and stops RDS. --to restore reverses
     it in order.
     """
-    from ops import scale as logic
+    from ops.scale import engine as logic
 
     try:
         target = _target(to)

@@ -7,10 +7,10 @@ import sys
 import click
 
 from ops.confirm import confirm
+from ops.console import emit, table
 from ops.context import OpsContext
 from ops.errors import OpsError
 from ops.options import dry_run_option, env_option, json_option, reading_options, yes_option
-from ops.output import emit, table
 
 
 @click.group()

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import click
 
+from ops.console import emit, table
 from ops.context import OpsContext
 from ops.errors import OpsError
 from ops.options import reading_options
-from ops.output import emit, table
 
 
 @click.command()

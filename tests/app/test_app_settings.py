@@ -16,7 +16,7 @@ STRONG = "s" * 40
 
 def test_placeholder_matches_the_infrastructure_marker() -> None:
     sys.path.insert(0, str(ROOT))
-    from stacks.names import PLACEHOLDER as INFRA_PLACEHOLDER
+    from stacks.contract.names import PLACEHOLDER as INFRA_PLACEHOLDER
 
     assert PLACEHOLDER == INFRA_PLACEHOLDER
 

@@ -30,7 +30,7 @@ def test_runs_as_a_non_root_user() -> None:
 
 def test_health_check_needs_no_curl_and_hits_the_health_path() -> None:
     sys.path.insert(0, str(ROOT))
-    from stacks.names import BACKEND_HEALTH_PATH, BACKEND_PORT
+    from stacks.contract.names import BACKEND_HEALTH_PATH, BACKEND_PORT
 
     [check] = instructions("HEALTHCHECK")
     assert "curl" not in check and "wget" not in check
@@ -40,7 +40,7 @@ def test_health_check_needs_no_curl_and_hits_the_health_path() -> None:
 
 def test_starts_with_prestart_then_uvicorn_on_the_backend_port() -> None:
     sys.path.insert(0, str(ROOT))
-    from stacks.names import BACKEND_PORT
+    from stacks.contract.names import BACKEND_PORT
 
     [cmd] = instructions("CMD")
     shell = json.loads(cmd)[-1]

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import boto3
 import pytest
+from cfn_deploy import deploy_assembly
 
 from localaws import deploy, runner
-from localaws.cfn_deploy import deploy_assembly
 from localaws.server import threaded_server
 
 REPO_ROOT = Path(__file__).resolve().parents[2]

@@ -7,8 +7,8 @@ from typing import Any
 
 from localaws.deploy import LOCAL_ENV
 from localaws.verify import verify
-from stacks import names
-from stacks.alarm_catalog import ALARMS
+from stacks.contract import names
+from stacks.contract.alarm_catalog import ALARMS
 
 
 def test_every_stack_deploys(local_aws: Any) -> None:

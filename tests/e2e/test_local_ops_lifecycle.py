@@ -7,15 +7,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cfn_deploy import deploy_assembly
 from click.testing import CliRunner, Result
 
 from cdk_app.config import load
 from localaws import runner
-from localaws.cfn_deploy import deploy_assembly
 from localaws.deploy import LOCAL_ENV
 from ops.cli import cli
-from stacks import names
-from stacks.alarm_catalog import ALARMS
+from stacks.contract import names
+from stacks.contract.alarm_catalog import ALARMS
 
 ENV = LOCAL_ENV
 

@@ -6,10 +6,10 @@ import json
 
 import boto3
 import pytest
+from cfn_deploy import create_stack
 from localaws_templates import full_template
 
 from localaws import adapter
-from localaws.cfn_deploy import create_stack
 
 
 @pytest.fixture(scope="module")

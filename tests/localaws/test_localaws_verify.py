@@ -6,9 +6,9 @@ import json
 
 import boto3
 import pytest
+from cfn_deploy import create_stack
 from localaws_templates import full_template
 
-from localaws.cfn_deploy import create_stack
 from localaws.verify import VerificationFailed, verify
 
 

@@ -12,11 +12,11 @@ from typing import Any
 import boto3
 
 from cdk_app.config import load as load_config
-from ops.aws import Aws, is_mutating
+from ops.aws.session import Aws, is_mutating
+from ops.aws.stack_outputs import StackOutputs
 from ops.context import OpsContext
 from ops.envs import region_of
-from ops.outputs import StackOutputs
-from stacks import alarm_catalog, names
+from stacks.contract import alarm_catalog, names
 
 ENV = "staging"
 _CLIENTS: dict[str, Any] = {}  # moto intercepts every client, so tests can share them

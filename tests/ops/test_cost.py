@@ -10,20 +10,20 @@ import pytest
 import yaml
 
 from cdk_app.config import load as load_config
-from ops.cost import PARKED, RUNNING, SCALED_TO_ZERO, Estimate, estimate
-from ops.cost_env import estimate_states
-from ops.cost_inventory import TemplateError, inventory
-from ops.cost_synth import read_assembly, synth_command
+from ops.cost.environment import estimate_states
+from ops.cost.estimate import PARKED, RUNNING, SCALED_TO_ZERO, Estimate, estimate
+from ops.cost.inventory import TemplateError, inventory
+from ops.cost.prices import PRICE_DIR, PriceError, load_assumptions, load_prices
+from ops.cost.synth import read_assembly, synth_command
 from ops.errors import OpsError
-from ops.prices import PRICE_DIR, PriceError, load_assumptions, load_prices
-from stacks import names
+from stacks.contract import names
 
 SYDNEY = load_prices("ap-southeast-2")
 ASSUME = load_assumptions()
 
 
 def _raw(key: str, variant: str | None = None) -> float:
-    """A price read straight from the YAML file, independently of `ops.prices`."""
+    """A price read straight from the YAML file, independently of `ops.cost.prices`."""
     data = yaml.safe_load((PRICE_DIR / "ap-southeast-2.yaml").read_text())["prices"][key]
     return float((data[variant] if variant else data)["usd"])
 
@@ -309,7 +309,7 @@ def test_production_states_order_and_the_parked_target(production: dict[str, Est
 
 def test_current_burn_prices_the_deployed_templates(deployed: Any) -> None:
     """`ops status`'s burn rate: live templates (moto), live desired counts and RDS state."""
-    from ops.cost_env import current_burn
+    from ops.cost.environment import current_burn
 
     aws = deployed.aws()
     cfn = aws.client("cloudformation")
@@ -335,7 +335,7 @@ def test_current_burn_prices_the_deployed_templates(deployed: Any) -> None:
 def test_current_burn_leaves_out_disabled_collector_rules(
     deployed: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from ops import cost_env
+    from ops.cost import environment as cost_env
 
     monkeypatch.setattr(cost_env, "deployed_templates", lambda aws, env: {"s": _template()})
 

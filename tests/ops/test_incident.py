@@ -9,10 +9,11 @@ from pathlib import Path
 from click.testing import CliRunner
 from moto_env import Deployed
 
-from ops import diagnostics, incident
 from ops.cli import cli
-from ops.diagnostics import DIAGNOSTICS
-from stacks import alarm_catalog, names
+from ops.incident import diagnostics
+from ops.incident import gather as incident
+from ops.incident.diagnostics import DIAGNOSTICS
+from stacks.contract import alarm_catalog, names
 
 READ_ONLY = ("Describe", "Get", "List")
 # Forced in an order that is neither by severity nor by id: medium, critical, high.

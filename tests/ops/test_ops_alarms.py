@@ -11,7 +11,7 @@ from moto_env import MUTED_BEFORE, Deployed
 from ops import alarms
 from ops.cli import cli
 from ops.errors import OpsError
-from stacks import alarm_catalog, names
+from stacks.contract import alarm_catalog, names
 
 
 def _actions(d: Deployed) -> dict[str, bool]:

@@ -6,7 +6,7 @@ import pytest
 from botocore.stub import Stubber
 
 from ops import rds
-from ops.aws import Aws, is_mutating
+from ops.aws.session import Aws, is_mutating
 
 
 class FakeEcs:

@@ -12,10 +12,10 @@ from click.testing import CliRunner
 from moto_env import Deployed
 
 from ops import confirm as confirm_module
+from ops.aws.stack_outputs import StackOutputs
 from ops.cli import COMMANDS, cli
 from ops.errors import OpsError
-from ops.outputs import StackOutputs
-from stacks import names
+from stacks.contract import names
 
 ROOT = Path(__file__).resolve().parents[2]
 

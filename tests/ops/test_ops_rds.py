@@ -13,7 +13,7 @@ from moto.rds.models import rds_backends
 from moto_env import Deployed
 
 from ops import rds
-from ops.aws import Aws
+from ops.aws.session import Aws
 from ops.cli import cli
 from ops.errors import OpsError
 

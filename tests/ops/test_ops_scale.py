@@ -11,10 +11,11 @@ import pytest
 from click.testing import CliRunner
 from moto_env import MUTED_BEFORE, PAUSED_BEFORE, Deployed
 
-from ops import scale, scale_state
 from ops.cli import cli
 from ops.errors import OpsError
-from stacks import names
+from ops.scale import engine as scale
+from ops.scale import state as scale_state
+from stacks.contract import names
 
 
 def _services(d: Deployed) -> dict[str, dict]:

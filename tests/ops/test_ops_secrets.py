@@ -9,7 +9,7 @@ from moto_env import Deployed
 
 from ops import secrets
 from ops.cli import cli
-from stacks import names
+from stacks.contract import names
 
 
 def _check(d: Deployed) -> dict[str, dict]:

@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from moto_env import Deployed
 
 from ops.cli import cli
-from stacks import names
+from stacks.contract import names
 
 
 class Handler(BaseHTTPRequestHandler):

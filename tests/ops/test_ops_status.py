@@ -10,9 +10,10 @@ from typing import Any
 from click.testing import CliRunner
 from moto_env import MUTED_BEFORE, PAUSED_BEFORE, Deployed
 
-from ops import scale, status
+from ops import status
 from ops.cli import cli
-from stacks import names
+from ops.scale import engine as scale
+from stacks.contract import names
 
 
 def test_status_json_sections(deployed: Deployed) -> None:

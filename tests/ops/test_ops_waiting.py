@@ -6,7 +6,7 @@ import pytest
 from botocore.stub import Stubber
 
 from ops import alarms, services, waiting
-from ops.aws import Aws
+from ops.aws.session import Aws
 from ops.errors import OpsError
 
 

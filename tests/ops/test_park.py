@@ -10,15 +10,15 @@ import pytest
 from click.testing import CliRunner
 from moto import mock_aws
 
-from ops import park as parking
-from ops import scale_state
-from ops.aws import Aws
+from ops.aws.session import Aws
+from ops.aws.stack_outputs import StackOutputs
 from ops.cli import cli
 from ops.context import OpsContext
-from ops.cost import Estimate, Line
+from ops.cost.estimate import Estimate, Line
 from ops.errors import OpsError
-from ops.outputs import StackOutputs
-from stacks import alarm_catalog, names
+from ops.scale import park as parking
+from ops.scale import state as scale_state
+from stacks.contract import alarm_catalog, names
 
 ENV = "staging"
 REGION = "ap-southeast-2"
@@ -216,9 +216,11 @@ def test_park_then_unpark_deploys_everything_then_restores(aws: Aws) -> None:
 def test_cli_park_dry_run_json(aws: Aws, monkeypatch: pytest.MonkeyPatch) -> None:
     cdk = FakeCdk()
     monkeypatch.setattr(parking, "run_cdk", cdk)
-    monkeypatch.setattr("ops.cost_env.current_burn", lambda aws, env: _burn("current", 300.0)())
     monkeypatch.setattr(
-        "ops.cost_env.estimate_states", lambda env, states: [_burn(states[0], 12.0)()]
+        "ops.cost.environment.current_burn", lambda aws, env: _burn("current", 300.0)()
+    )
+    monkeypatch.setattr(
+        "ops.cost.environment.estimate_states", lambda env, states: [_burn(states[0], 12.0)()]
     )
     obj = OpsContext(region=REGION)
     obj._aws[ENV] = aws
@@ -244,7 +246,9 @@ def test_cli_park_yes_runs_the_deploys_through_the_subprocess_boundary(
     cdk = FakeCdk()
     monkeypatch.setattr(parking, "run_cdk", cdk)
     monkeypatch.setattr(parking, "_require_cdk", lambda: None)
-    monkeypatch.setattr("ops.cost_env.current_burn", lambda aws, env: _burn("current", 50.0)())
+    monkeypatch.setattr(
+        "ops.cost.environment.current_burn", lambda aws, env: _burn("current", 50.0)()
+    )
     obj = OpsContext(region=REGION)
     obj._aws[ENV] = aws
     result = CliRunner().invoke(cli, ["park", "--env", ENV, "--yes", "--json"], obj=obj)
@@ -270,7 +274,9 @@ def test_cli_park_warns_when_rds_would_restart_after_7_days(
     )
     monkeypatch.setattr(parking, "run_cdk", FakeCdk())
     monkeypatch.setattr(parking, "_require_cdk", lambda: None)
-    monkeypatch.setattr("ops.cost_env.current_burn", lambda aws, env: _burn("current", 50.0)())
+    monkeypatch.setattr(
+        "ops.cost.environment.current_burn", lambda aws, env: _burn("current", 50.0)()
+    )
     obj = OpsContext(region=REGION)
     obj._aws[ENV] = aws
     result = CliRunner().invoke(cli, ["park", "--env", ENV, "--yes"], obj=obj)

@@ -7,8 +7,8 @@ import json
 from click.testing import CliRunner
 
 from ops.cli import cli
-from ops.runbooks import runbook_paths
-from stacks.alarm_catalog import ALARM_IDS, by_id
+from ops.runbooks.library import runbook_paths
+from stacks.contract.alarm_catalog import ALARM_IDS, by_id
 
 
 def _invoke(*args: str):
@@ -84,8 +84,8 @@ def test_show_without_id_is_bad_usage() -> None:
 
 
 def test_every_runbook_renders_without_markdown_syntax() -> None:
-    from ops.runbook_render import render
-    from ops.runbooks import load_all
+    from ops.runbooks.library import load_all
+    from ops.runbooks.render import render
 
     for rb in load_all():
         out = render(rb)

@@ -6,9 +6,9 @@ import re
 
 import pytest
 
-from ops.diagnostics import ALARM_METRIC, DIAGNOSTICS
-from ops.runbooks import INDEX, RUNBOOK_DIR, load_all, runbook_paths
-from stacks.alarm_catalog import ALARM_IDS, ALARMS, by_id
+from ops.incident.diagnostics import ALARM_METRIC, DIAGNOSTICS
+from ops.runbooks.library import INDEX, RUNBOOK_DIR, load_all, runbook_paths
+from stacks.contract.alarm_catalog import ALARM_IDS, ALARMS, by_id
 
 RUNBOOKS = load_all()
 ALARM_RUNBOOKS = [rb for rb in RUNBOOKS if rb.alarm]

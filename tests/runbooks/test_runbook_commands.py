@@ -9,7 +9,7 @@ import pytest
 from runbook_cmdlines import check_command, cited_commands
 
 from ops.cli import cli
-from ops.runbooks import INDEX, RUNBOOK_DIR, runbook_paths
+from ops.runbooks.library import INDEX, RUNBOOK_DIR, runbook_paths
 
 MARKDOWN = [*runbook_paths(), RUNBOOK_DIR / INDEX]
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from ops.incident import runbook_url_from
-from stacks.alarm_catalog import ALARMS
+from ops.incident.gather import runbook_url_from
+from stacks.contract.alarm_catalog import ALARMS
 from stacks.monitoring import alarm_description
 
 BASE = "https://github.com/example/ohmycoins-infra/blob/main/runbooks/"

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from ops.runbooks import RunbookError, get, load_all, parse
+from ops.runbooks.library import RunbookError, get, load_all, parse
 
 GOOD_ALARM = """---
 alarm: redis-evictions

@@ -10,8 +10,8 @@ import pytest
 from runbook_cmdlines import code_blocks, segments
 
 from cdk_app.config import EnvConfig, RdsConfig, RedisConfig, ServiceConfig
-from ops.runbooks import load_all
-from stacks import names
+from ops.runbooks.library import load_all
+from stacks.contract import names
 
 RUNBOOKS = load_all()
 READ_ONLY_VERBS = ("describe-", "get-", "list-", "wait", "filter-log-events")

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from cdk_app.config import EnvConfig
-from stacks import names
+from stacks.contract import names
 
 
 @dataclass(frozen=True)

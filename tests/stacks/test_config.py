@@ -16,7 +16,7 @@ from cdk_app.config import (
     load_file,
     parse_bool,
 )
-from stacks import alarm_catalog, names
+from stacks.contract import alarm_catalog, names
 
 
 @pytest.fixture()

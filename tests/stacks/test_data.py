@@ -8,7 +8,7 @@ import re
 import pytest
 from stack_templates import SynthesizedEnv, ref_target
 
-from stacks import names
+from stacks.contract import names
 
 RDS = "AWS::RDS::DBInstance"
 REDIS = "AWS::ElastiCache::ReplicationGroup"

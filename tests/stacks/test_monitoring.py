@@ -10,7 +10,7 @@ import pytest
 from stack_templates import SynthesizedEnv, ref_target
 
 from cdk_app.config import load
-from stacks import alarm_catalog, names
+from stacks.contract import alarm_catalog, names
 from stacks.monitoring import alarm_description
 
 ALARM = "AWS::CloudWatch::Alarm"

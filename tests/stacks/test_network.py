@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from stack_templates import SynthesizedEnv
 
-from stacks import names
+from stacks.contract import names
 
 
 @pytest.mark.parametrize("env", ["local", "staging", "production"])

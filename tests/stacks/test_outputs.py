@@ -8,7 +8,7 @@ import pytest
 from stack_templates import SynthesizedEnv, imported_exports
 
 from cdk_app.config import load
-from stacks import names, parked
+from stacks.contract import names, parked
 
 
 @pytest.mark.parametrize("env", ["local", "staging", "production"])

@@ -10,7 +10,7 @@ import pytest
 from stack_templates import SynthesizedEnv
 
 from cdk_app.config import EnvConfig, load
-from stacks import alarm_catalog, names, parked
+from stacks.contract import alarm_catalog, names, parked
 
 Templates = dict[str, dict[str, Any]]
 ENV = "production"

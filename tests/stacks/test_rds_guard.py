@@ -19,9 +19,9 @@ from aws_cdk import aws_sns as sns  # noqa: E402
 from aws_cdk.assertions import Template  # noqa: E402
 from cdk_nag import AwsSolutionsChecks  # noqa: E402
 
-from stacks import names  # noqa: E402
-from stacks.nag import acknowledge_rds_guard  # noqa: E402
+from stacks.contract import names  # noqa: E402
 from stacks.rds_guard import AUTO_START_EVENT, MAX_ATTEMPTS, RdsStoppedGuard  # noqa: E402
+from stacks.validation.nag import acknowledge_rds_guard  # noqa: E402
 
 INSTANCE = "ohmycoins-test-db"
 INSTANCE_ARN = f"arn:aws:rds:ap-southeast-2:111111111111:db:{INSTANCE}"
@@ -164,7 +164,7 @@ def test_guard_passes_cdk_nag_and_cfn_lint(tmp_path: Path) -> None:
         topic=topic,
         log_retention_days=RETENTION_DAYS,
     )
-    acknowledge_rds_guard(guard)  # acknowledgements live in stacks/nag.py
+    acknowledge_rds_guard(guard)  # acknowledgements live in stacks/validation/nag.py
     Validations.of(app).add_plugins(AwsSolutionsChecks(app))
     app.synth()  # a cdk-nag finding fails the synth
     lint = subprocess.run(

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from stack_templates import SynthesizedEnv, ref_target, strings
 
-from stacks import names
 from stacks.cache import REDIS_PORT
+from stacks.contract import names
 from stacks.data import POSTGRES_PORT
 
 SECRET_PROPERTY = re.compile(r"(password|token|secret(string)?$|apikey|secretkey)", re.IGNORECASE)

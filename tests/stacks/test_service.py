@@ -10,8 +10,8 @@ import pytest
 from stack_templates import SynthesizedEnv
 
 from cdk_app.config import load
-from stacks import names
 from stacks.collectors import collector_command
+from stacks.contract import names
 from stacks.load_balancer import BACKEND_PATHS
 
 TASK = "AWS::ECS::TaskDefinition"

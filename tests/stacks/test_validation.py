@@ -15,11 +15,11 @@ from aws_cdk import aws_sns as sns
 
 from cdk_app.config import known_envs
 from cdk_app.summary import summarize
-from stacks import alarm_catalog, names
 from stacks.app import create_app
-from stacks.cfn_lint_check import lint_templates
-from stacks.cfn_lint_plugin import CfnLintPlugin
-from stacks.nag import enable_checks
+from stacks.contract import alarm_catalog, names
+from stacks.validation.cfn_lint_check import lint_templates
+from stacks.validation.cfn_lint_plugin import CfnLintPlugin
+from stacks.validation.nag import enable_checks
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from stacks import names
+from stacks.contract import names
 
 ROOT = Path(__file__).resolve().parents[3]
 

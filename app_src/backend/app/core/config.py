@@ -10,7 +10,7 @@ from pydantic import model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # The marker the infrastructure writes into secrets an operator has not set yet; the same value as
-# PLACEHOLDER in stacks/names.py (the app ships on its own, so it keeps its own copy).
+# PLACEHOLDER in stacks/contract/names.py (the app ships on its own, so it keeps its own copy).
 PLACEHOLDER = "CHANGE_ME_PLACEHOLDER"
 RELAXED_ENVIRONMENTS = ("local", "test")
 API_KEY_NAMES = ("CRYPTOPANIC_API_KEY", "NEWSCATCHER_API_KEY", "NANSEN_API_KEY")

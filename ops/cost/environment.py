@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from ops.cost import PARKED, RUNNING, STATES, Estimate, estimate
-from ops.cost_inventory import inventory
-from ops.cost_synth import synthesize
-from ops.prices import load_assumptions, load_prices
-from stacks import names
+from ops.cost.estimate import PARKED, RUNNING, STATES, Estimate, estimate
+from ops.cost.inventory import inventory
+from ops.cost.prices import load_assumptions, load_prices
+from ops.cost.synth import synthesize
+from stacks.contract import names
 
 Synth = Callable[..., Mapping[str, Mapping[str, Any]]]
 RESTART_NOTE = (
@@ -98,7 +98,7 @@ def current_burn(aws: Any, env: str, *, outputs: Any = None) -> Estimate:
     `ops status` calls this; it needs only read access (CloudFormation, ECS, RDS, EventBridge).
     """
     from ops import collectors, rds, services
-    from ops.outputs import StackOutputs
+    from ops.aws.stack_outputs import StackOutputs
 
     outputs = outputs or StackOutputs(aws, env)
     cluster = outputs.value(names.Outputs.CLUSTER_NAME)

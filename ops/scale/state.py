@@ -1,4 +1,4 @@
-"""The saved scale state and the scale lock, both SSM parameters named by stacks.names."""
+"""The saved scale state and the scale lock, both SSM parameters named by stacks.contract.names."""
 
 from __future__ import annotations
 
@@ -9,10 +9,10 @@ import socket
 from datetime import UTC, datetime
 from typing import Any
 
-from ops.aws import Aws
+from ops.aws.session import Aws
+from ops.console import warn
 from ops.errors import OpsError, error_code
-from ops.output import warn
-from stacks import names
+from stacks.contract import names
 
 STATE_VERSION = 1
 

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import IntEnum
 
-from stacks.names import BACKEND, FRONTEND, SERVICES
+from stacks.contract.names import BACKEND, FRONTEND, SERVICES
 
 
 class Severity(IntEnum):

@@ -15,15 +15,16 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from ops import scale, scale_state
-from ops.aws import Aws
-from ops.cost import Estimate
+from ops.aws.session import Aws
+from ops.aws.stack_outputs import StackOutputs
+from ops.cost.estimate import Estimate
 from ops.errors import OpsError
-from ops.outputs import StackOutputs
-from ops.report import Report
-from stacks import names
+from ops.results import Report
+from ops.scale import engine as scale
+from ops.scale import state as scale_state
+from stacks.contract import names
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 Runner = Callable[[Sequence[str]], int]
 Burn = Callable[[], Estimate]
 DNS_WARNING = (

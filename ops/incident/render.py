@@ -1,9 +1,9 @@
-"""Render an `ops.incident.Incident`: text for the terminal, Markdown for the incident report."""
+"""Render an `ops.incident.gather.Incident`: text for the terminal, Markdown for the report."""
 
 from __future__ import annotations
 
-from ops.evidence import Evidence, stamp
-from ops.incident import FiringAlarm, Incident
+from ops.incident.evidence import Evidence, stamp
+from ops.incident.gather import FiringAlarm, Incident
 
 
 def _runbook_ref(alarm: FiringAlarm) -> str:

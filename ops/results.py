@@ -6,8 +6,8 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from ops.console import emit, table
 from ops.errors import OpsError, describe_aws_error, is_aws_error
-from ops.output import emit, table
 
 
 @dataclass

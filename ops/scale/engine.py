@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from ops import alarms, collectors, rds, scale_state, services
-from ops.aws import Aws
+from ops import alarms, collectors, rds, services
+from ops.aws.session import Aws
+from ops.aws.stack_outputs import StackOutputs
 from ops.errors import OpsError
-from ops.outputs import StackOutputs
-from ops.report import Report
+from ops.results import Report
+from ops.scale import state as scale_state
 from ops.waiting import POLL_SECONDS
-from stacks import names
+from stacks.contract import names
 
 NO_SUSPENSION = {key: False for key in services.SUSPEND_ALL}
 

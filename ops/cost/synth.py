@@ -11,9 +11,9 @@ from pathlib import Path
 from typing import Any
 
 from ops.errors import OpsError
-from stacks.names import STACK_PARTS, stack_name
+from stacks.contract.names import STACK_PARTS, stack_name
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def synth_command(env: str, *, parked: bool, outdir: Path) -> list[str]:

@@ -11,10 +11,10 @@ from cdk_nag import AwsSolutionsChecks
 from constructs import IConstruct
 
 from cdk_app.config import EnvConfig
-from stacks import names
 from stacks.app import EnvStacks
-from stacks.cfn_lint_plugin import LintRun, overlapping_plugins
+from stacks.contract import names
 from stacks.rds_guard import RdsStoppedGuard
+from stacks.validation.cfn_lint_plugin import LintRun, overlapping_plugins
 
 NAG = "AwsSolutions::AwsSolutions-"
 

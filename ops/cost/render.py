@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ops.cost import Estimate
+from ops.cost.estimate import Estimate
 
 
 def _money(usd: float) -> str:

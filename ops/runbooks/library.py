@@ -2,7 +2,7 @@
 
 Alarm runbooks are named after a catalog alarm (`runbooks/<alarm-id>.md`) and carry `alarm`,
 `severity` (the catalog's label) and `diagnostics` (what `ops incident` runs); every runbook carries
-`title`, `owner` and `last_reviewed`. Rendering for a terminal lives in `ops.runbook_render`.
+`title`, `owner` and `last_reviewed`. Rendering for a terminal lives in `ops.runbooks.render`.
 """
 
 from __future__ import annotations
@@ -14,10 +14,10 @@ from typing import Any
 
 import yaml
 
-from ops.diagnostics import DIAGNOSTICS
-from stacks.alarm_catalog import ALARM_IDS
+from ops.incident.diagnostics import DIAGNOSTICS
+from stacks.contract.alarm_catalog import ALARM_IDS
 
-RUNBOOK_DIR = Path(__file__).resolve().parent.parent / "runbooks"
+RUNBOOK_DIR = Path(__file__).resolve().parents[2] / "runbooks"
 INDEX = "README.md"
 ALARM = "alarm"
 PROCEDURE = "procedure"
@@ -111,13 +111,15 @@ def parse(path: Path) -> Runbook:
 
 def _alarm_fields(data: dict[str, Any], stem: str, source: str) -> dict[str, Any]:
     """`alarm`, `severity` and `diagnostics` of an alarm runbook, checked against the catalog."""
-    from stacks.alarm_catalog import by_id
+    from stacks.contract.alarm_catalog import by_id
 
     alarm = _text(data, "alarm", source)
     if alarm != stem:
         raise RunbookError(f"{source}: alarm {alarm!r} must equal the file name {stem!r}")
     if alarm not in ALARM_IDS:
-        raise RunbookError(f"{source}: {alarm!r} is not an alarm of stacks/alarm_catalog.py")
+        raise RunbookError(
+            f"{source}: {alarm!r} is not an alarm of stacks/contract/alarm_catalog.py"
+        )
     severity = _text(data, "severity", source)
     expected = by_id(alarm).severity.label
     if severity != expected:
@@ -140,7 +142,7 @@ def runbook_paths(directory: Path = RUNBOOK_DIR) -> list[Path]:
 
 def load_all(directory: Path = RUNBOOK_DIR) -> list[Runbook]:
     """Every runbook, alarm runbooks first (most severe first), then procedures by id."""
-    from stacks.alarm_catalog import by_id
+    from stacks.contract.alarm_catalog import by_id
 
     runbooks = [parse(path) for path in runbook_paths(directory)]
 

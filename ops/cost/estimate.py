@@ -1,7 +1,7 @@
 """Monthly cost estimate of an environment, per resource and in total, for each operating state.
 
-The quantities come from the environment's CloudFormation templates (`ops.cost_inventory`) and the
-task counts from its config; the prices from the pinned table of its region (`ops.prices`).
+The quantities come from the environment's CloudFormation templates (`ops.cost.inventory`) and the
+task counts from its config; the prices from the pinned table of its region (`ops.cost.prices`).
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # type hints only: `ops cost --help` reads STATES without loading these
-    from ops.cost_inventory import Inventory
-    from ops.prices import PriceTable
+    from ops.cost.inventory import Inventory
+    from ops.cost.prices import PriceTable
 
 RUNNING = "running"
 SCALED_TO_ZERO = "scaled-to-zero"

@@ -6,9 +6,9 @@ import re
 
 import click
 
-from ops.runbooks import Runbook
-from stacks import names
-from stacks.alarm_catalog import GREATER_OR_EQUAL, AlarmSpec, by_id
+from ops.runbooks.library import Runbook
+from stacks.contract import names
+from stacks.contract.alarm_catalog import GREATER_OR_EQUAL, AlarmSpec, by_id
 
 _INLINE_CODE = re.compile(r"`([^`]+)`")
 _BOLD = re.compile(r"\*\*([^*]+)\*\*")

@@ -1,7 +1,8 @@
 """`ops incident`: the alarms in ALARM, most severe first, each with its runbook and evidence.
 
-Only catalog alarms are considered (names from `stacks.names.alarm_name`). For each firing alarm the
-diagnostics its runbook lists run once per incident (shared between alarms) and read only.
+Only catalog alarms are considered (names from `stacks.contract.names.alarm_name`). For each
+firing alarm the diagnostics its runbook lists run once per incident (shared between alarms) and
+read only.
 """
 
 from __future__ import annotations
@@ -13,12 +14,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ops import diagnostics
-from ops.diagnostics import ALARM_METRIC
-from ops.evidence import Event, Evidence
-from ops.runbooks import RUNBOOK_DIR, Runbook, RunbookError, get
-from stacks import names
-from stacks.alarm_catalog import ALARMS, AlarmSpec
+from ops.incident import diagnostics
+from ops.incident.diagnostics import ALARM_METRIC
+from ops.incident.evidence import Event, Evidence
+from ops.runbooks.library import RUNBOOK_DIR, Runbook, RunbookError, get
+from stacks.contract import names
+from stacks.contract.alarm_catalog import ALARMS, AlarmSpec
 
 ALARM_STATE = "ALARM"
 _URL = re.compile(r"https?://\S+?\.md\b")

@@ -1,4 +1,4 @@
-"""The pinned price tables of `ops cost`: `ops/prices/<region>.yaml` plus the usage assumptions."""
+"""The pinned price tables of `ops cost`: `prices/<region>.yaml` here plus the usage assumptions."""
 
 from __future__ import annotations
 

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from stacks.names import SERVICES
+from stacks.contract.names import SERVICES
 
 
 class TemplateError(ValueError):

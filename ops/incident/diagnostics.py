@@ -11,8 +11,8 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
-from ops.evidence import Event, Evidence, guard, stamp
-from stacks import names
+from ops.incident.evidence import Event, Evidence, guard, stamp
+from stacks.contract import names
 
 ALARM_METRIC = "alarm-metric"
 DIAGNOSTICS: tuple[str, ...] = (
@@ -39,7 +39,9 @@ _SIGNS = {
 _QUERY_KEYS = ("Id", "MetricStat", "Expression", "Label", "Period", "AccountId")
 
 
-Lookup = Callable[[str], str]  # a stack-output key -> its value (ops.outputs.StackOutputs.value)
+Lookup = Callable[
+    [str], str
+]  # a stack-output key -> its value (ops.aws.stack_outputs.StackOutputs.value)
 
 
 def metric_queries(alarm: dict[str, Any]) -> list[dict[str, Any]]:

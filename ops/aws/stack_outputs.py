@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import threading
 
-from ops.aws import Aws
+from ops.aws.session import Aws
 from ops.errors import OpsError, error_code
-from stacks import names
+from stacks.contract import names
 
 
 def _part_of(key: str) -> str:
     for part, keys in names.OUTPUTS_BY_STACK.items():
         if key in keys:
             return part
-    raise KeyError(f"{key!r} is not a stack output of the contract (stacks.names.Outputs)")
+    raise KeyError(f"{key!r} is not a stack output of the contract (stacks.contract.names.Outputs)")
 
 
 class StackOutputs:
@@ -49,7 +49,7 @@ class StackOutputs:
         return outputs
 
     def value(self, key: str) -> str:
-        """One output value by its contract key (stacks.names.Outputs); missing = clear error."""
+        """One output value by its contract key (`names.Outputs`); missing: a clear error."""
         part = _part_of(key)
         outputs = self.of_stack(part)
         if key not in outputs:

@@ -1,8 +1,8 @@
 """cfn-lint over synthesized templates, and a worker process that runs it beside the CDK.
 
-No CDK import here: `python -m stacks.cfn_lint_check` starts quickly, loads cfn-lint while the
-app builds its constructs, then lints the templates it is sent (one JSON line on stdin) and
-prints its findings as JSON.
+No CDK import here: `python -m stacks.validation.cfn_lint_check` starts quickly, loads cfn-lint
+while the app builds its constructs, then lints the templates it is sent (one JSON line on stdin)
+and prints its findings as JSON.
 """
 
 from __future__ import annotations

@@ -21,9 +21,9 @@ from aws_cdk import (
     PolicyViolation,
 )
 
-from stacks.cfn_lint_check import Finding
+from stacks.validation.cfn_lint_check import Finding
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 class LintRun:
@@ -34,7 +34,7 @@ class LintRun:
         self.templates: tuple[str, ...] = ()
         self.findings: list[Finding] = []
         self._worker = subprocess.Popen(
-            [sys.executable, "-m", "stacks.cfn_lint_check"],
+            [sys.executable, "-m", "stacks.validation.cfn_lint_check"],
             cwd=ROOT,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,

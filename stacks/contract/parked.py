@@ -23,8 +23,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from stacks import alarm_catalog as catalog
-from stacks import names
+from stacks.contract import alarm_catalog as catalog
+from stacks.contract import names
 
 if TYPE_CHECKING:
     from cdk_app.config import EnvConfig

@@ -1,0 +1,1 @@
+"""Validation run inside every synth: cdk-nag with its acknowledgements, cfn-lint as a plugin."""
