@@ -2,9 +2,6 @@
 SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
-# jsii reads a comma-separated list of the end-of-life Node major versions to stay quiet about.
-export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 18,20
-export JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION := 1
 
 .PHONY: setup services browser demo test lint bench clean
 
@@ -22,6 +19,7 @@ $(VENV)/.app-installed: $(VENV)/.installed app_src/backend/requirements.txt
 
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund
+	-$(PY) -m stacks.node_runtime
 	touch $@
 
 lint: setup

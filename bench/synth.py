@@ -23,6 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from cdk_app.config import known_envs  # noqa: E402
+from stacks.node_runtime import quiet_jsii  # noqa: E402
 
 EMPTY_APP = "import aws_cdk as cdk; app = cdk.App(); cdk.Stack(app, 'Empty'); app.synth()"
 TARGET = 3.0
@@ -37,7 +38,7 @@ def _run(argv: list[str], *, context: dict[str, str], validation: bool) -> tuple
             "CDK_CONTEXT_JSON": json.dumps(context),
             "CDK_VALIDATION": "true" if validation else "false",
         }
-        env.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "18,20")
+        quiet_jsii(env)
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         start = time.perf_counter()
         result = subprocess.run(argv, cwd=ROOT, env=env, capture_output=True, text=True)

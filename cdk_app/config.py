@@ -92,9 +92,9 @@ class EnvConfig:
         return alarm_catalog.with_overrides(self.alarm_thresholds)
 
 
-def known_envs(directory: Path = ENVIRONMENTS_DIR) -> tuple[str, ...]:
-    """The environment names: one per YAML file present."""
-    return tuple(sorted(path.stem for path in directory.glob("*.yaml")))
+def known_envs(directory: Path | None = None) -> tuple[str, ...]:
+    """The environment names: one per YAML file present (default: ENVIRONMENTS_DIR)."""
+    return tuple(sorted(path.stem for path in (directory or ENVIRONMENTS_DIR).glob("*.yaml")))
 
 
 def parse_bool(value: Any, *, what: str) -> bool:
@@ -123,9 +123,13 @@ def load_file(path: Path, *, name: str | None = None) -> EnvConfig:
 
 
 def load(
-    env: str, *, directory: Path = ENVIRONMENTS_DIR, overrides: Mapping[str, Any] | None = None
+    env: str, *, directory: Path | None = None, overrides: Mapping[str, Any] | None = None
 ) -> EnvConfig:
-    """Load environment `env`; `overrides` replace top-level values (e.g. `parked` from context)."""
+    """Load environment `env`; `overrides` replace top-level values (e.g. `parked` from context).
+
+    `directory` defaults to ENVIRONMENTS_DIR, read at call time (tests point it elsewhere).
+    """
+    directory = directory or ENVIRONMENTS_DIR
     envs = known_envs(directory)
     if env not in envs:
         raise ConfigError(

@@ -6,7 +6,6 @@ Exits non-zero if any environment fails to load, synthesize or validate.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import tempfile
 import time
@@ -91,8 +90,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("envs", nargs="*", help="environments (default: every one)")
     args = parser.parse_args(argv)
-    # Keep the summary compact: no jsii banner for an end-of-life Node (the Makefile sets the same).
-    os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "18,20")
     envs = args.envs or list(known_envs())
     failed = 0
     with tempfile.TemporaryDirectory(prefix="ohmycoins-synth-") as tmp:

@@ -65,9 +65,8 @@ def deploy(env: str, reset: bool) -> None:
         result = local_deploy.deploy(endpoint, env=env)
     except (local_deploy.CdkFailed, VerificationFailed) as error:
         raise _fail(str(error)) from error
-    resources = sum(len(report.checked) for report in result.reports)
     click.echo(
-        f"deployed {', '.join(result.stacks)}: {resources} resources verified "
+        f"deployed {result.verified()} "
         f"(synth {result.synth_seconds:.1f} s, bootstrap {result.bootstrap_seconds:.1f} s, "
         f"deploy {result.deploy_seconds:.1f} s)"
     )
@@ -110,6 +109,7 @@ def shell_env(env: str) -> None:
         **local_deploy.DUMMY_CREDENTIALS,
         "AWS_ENDPOINT_URL": endpoint,
         "AWS_REGION": region,
+        "AWS_DEFAULT_REGION": region,  # what plain boto3 (and older AWS tools) read
     }
     for key, value in variables.items():
         click.echo(f"export {key}={value}")

@@ -18,6 +18,15 @@ from localaws import deploy, runner
 ENV = deploy.LOCAL_ENV
 SYNTH_DIR = runner.STATE_DIR / "synth"
 DEMO_KEY_VALUE = "demo-value-not-a-real-key"
+# Printed after a successful demo: from here to typing `ops` yourself (the server is stopped).
+NEXT_STEPS = """\
+Try ops yourself (the demo stopped its server):
+  source .venv/bin/activate    # puts `ops` on PATH (or call .venv/bin/ops)
+  ops local up                 # a local AWS in the background
+  ops local deploy             # bootstrap + deploy `local`, verify every resource
+  eval "$(ops local env)"      # endpoint, dummy credentials, AWS_REGION and AWS_DEFAULT_REGION
+  ops status --env local
+  ops local down"""
 
 
 class StepFailed(RuntimeError):
@@ -64,9 +73,8 @@ def deploy_local() -> None:
         result = deploy.deploy(_endpoint(), env=ENV, assembly=SYNTH_DIR / ENV, stream=False)
     except Exception as error:  # CdkFailed, VerificationFailed: say what happened
         raise StepFailed(str(error)) from error
-    resources = sum(len(r.checked) for r in result.reports if r.stack in result.stacks)
     print(
-        f"{len(result.stacks)} stacks, {resources} resources verified through their own APIs "
+        f"{result.verified()} "
         f"(bootstrap {result.bootstrap_seconds:.1f} s, deploy {result.deploy_seconds:.1f} s)"
     )
 
@@ -130,7 +138,7 @@ def main() -> int:
     finally:
         print("\n==> stop the local AWS", flush=True)
         print("stopped" if runner.stop() else "was not running")
-    print(f"\ndemo OK in {time.monotonic() - started:.0f} s")
+    print(f"\ndemo OK in {time.monotonic() - started:.0f} s\n\n{NEXT_STEPS}")
     return 0
 
 

@@ -17,6 +17,7 @@ import boto3
 
 from localaws.runner import REPO_ROOT, STATE_DIR
 from localaws.verify import StackReport, verify
+from stacks.node_runtime import quiet_jsii
 
 CDK_BIN = REPO_ROOT / "node_modules" / ".bin" / "cdk"
 LOCAL_ENV = "local"
@@ -38,6 +39,16 @@ class DeployResult:
     synth_seconds: float
     bootstrap_seconds: float
     deploy_seconds: float
+
+    def verified(self) -> str:
+        """What was verified, as `ops local deploy` and `make demo` both print it: the resources
+        of the environment's stacks, and apart from them those of the bootstrap stack."""
+        app = sum(len(r.checked) for r in self.reports if r.stack in self.stacks)
+        toolkit = sum(len(r.checked) for r in self.reports if r.stack not in self.stacks)
+        return (
+            f"{len(self.stacks)} stacks ({', '.join(self.stacks)}): {app} resources verified "
+            f"through their own APIs, plus {toolkit} of the bootstrap stack {TOOLKIT_STACK}"
+        )
 
 
 def local_region(env: str = LOCAL_ENV) -> str:
@@ -62,9 +73,8 @@ def cdk_environment(endpoint: str, region: str) -> dict[str, str]:
         AWS_ENDPOINT_URL=endpoint,
         AWS_REGION=region,
         AWS_DEFAULT_REGION=region,
-        JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION="1",
-        JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION="1",
     )
+    quiet_jsii(environment)
     return environment
 
 

@@ -13,7 +13,8 @@ Adding a command:
    changing anything, print with `ops.console.emit(...)` / `ops.results.finish(...)`. Import the
    logic module *inside* the command function: `ops --help` must not import boto3 (tested).
 3. Register it below in `COMMANDS` ("name": "module:attribute"), one line.
-Exit status: 0 success, 1 failed operation (`OpsError`, AWS errors), 2 bad usage (click).
+Exit status: 0 success, 1 failed operation (`OpsError`, AWS errors, a malformed environment
+file), 2 bad usage (click: an unknown option, environment, region or alarm).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import click
 
 from ops.context import OpsContext
 from ops.errors import OpsError, describe_aws_error, is_aws_error
+from ops.regions import check_region
 
 COMMANDS: dict[str, str] = {
     # "name": "ops.commands.<concern>:<click command or group>",
@@ -66,12 +68,20 @@ class LazyGroup(click.Group):
         except Exception as exc:
             if is_aws_error(exc):
                 raise OpsError(describe_aws_error(exc)) from exc
+            from cdk_app.schema import ConfigError
+
+            if isinstance(exc, ConfigError):  # the message names the file and the key
+                raise OpsError(str(exc)) from exc
             raise
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--profile", help="AWS named profile (default: the standard credential chain).")
-@click.option("--region", help="AWS region (default: the environment's configured region).")
+@click.option(
+    "--region",
+    callback=check_region,
+    help="AWS region (default: the environment's configured region).",
+)
 @click.pass_context
 def cli(ctx: click.Context, profile: str | None, region: str | None) -> None:
     """Operate an OhMyCoins environment: status, scaling, database, alarms, secrets."""

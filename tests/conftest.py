@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
+from stacks.node_runtime import quiet_jsii
 
-# The CDK's node helper inherits this: no end-of-life banner for these Node majors.
-os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "18,20")
+quiet_jsii()  # tests that import aws_cdk directly start jsii's Node before cdk_app or stacks would

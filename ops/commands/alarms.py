@@ -10,6 +10,21 @@ from ops.context import OpsContext
 from ops.options import mutating_options, reading_options
 
 
+def _catalog_ids(
+    ctx: click.Context, param: click.Parameter, value: tuple[str, ...] | str
+) -> tuple[str, ...] | str:
+    """click callback: every ALARM must be a catalog id (bad usage, exit 2, before any prompt)."""
+    from stacks.contract.alarm_catalog import ALARM_IDS
+
+    given = (value,) if isinstance(value, str) else value
+    unknown = [alarm_id for alarm_id in given if alarm_id not in ALARM_IDS]
+    if unknown:
+        raise click.BadParameter(
+            f"unknown alarm {', '.join(map(repr, unknown))}; known: {', '.join(ALARM_IDS)}"
+        )
+    return value
+
+
 @click.group()
 def alarms() -> None:
     """The catalog's alarms (stacks/contract/alarm_catalog.py) in one environment."""
@@ -46,7 +61,7 @@ def _set(obj: OpsContext, env: str, ids: tuple[str, ...], *, enabled: bool, **fl
 
 
 @alarms.command("mute")
-@click.argument("alarm_ids", nargs=-1, metavar="[ALARM]...")
+@click.argument("alarm_ids", nargs=-1, metavar="[ALARM]...", callback=_catalog_ids)
 @mutating_options
 @click.pass_obj
 def alarms_mute(obj: OpsContext, alarm_ids: tuple[str, ...], env: str, **flags: bool) -> None:
@@ -55,7 +70,7 @@ def alarms_mute(obj: OpsContext, alarm_ids: tuple[str, ...], env: str, **flags: 
 
 
 @alarms.command("unmute")
-@click.argument("alarm_ids", nargs=-1, metavar="[ALARM]...")
+@click.argument("alarm_ids", nargs=-1, metavar="[ALARM]...", callback=_catalog_ids)
 @mutating_options
 @click.pass_obj
 def alarms_unmute(obj: OpsContext, alarm_ids: tuple[str, ...], env: str, **flags: bool) -> None:
@@ -64,7 +79,7 @@ def alarms_unmute(obj: OpsContext, alarm_ids: tuple[str, ...], env: str, **flags
 
 
 @alarms.command("test")
-@click.argument("alarm_id", metavar="ALARM")
+@click.argument("alarm_id", metavar="ALARM", callback=_catalog_ids)
 @mutating_options
 @click.pass_obj
 def alarms_test(obj: OpsContext, alarm_id: str, env: str, **flags: bool) -> None:

@@ -61,7 +61,6 @@ def synthesize(env: str, *, parked: bool) -> dict[str, dict[str, Any]]:
         # The app runs under this interpreter's environment (cdk.json says `python -m cdk_app`).
         path = os.pathsep.join((str(Path(sys.executable).parent), os.environ.get("PATH", "")))
         run_env = {**os.environ, "CDK_VALIDATION": "false", "PATH": path}
-        run_env.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "1")
         try:
             result = subprocess.run(
                 synth_command(env, parked=parked, outdir=outdir),

@@ -35,11 +35,7 @@ class LocalDeployment:
 def local_assembly(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """`npx cdk synth -c env=local` once per session (validation off: it has its own tests)."""
     out = tmp_path_factory.mktemp("cdk-local")
-    env = {
-        **os.environ,
-        "CDK_VALIDATION": "false",
-        "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "1",
-    }
+    env = {**os.environ, "CDK_VALIDATION": "false"}
     result = subprocess.run(
         ["npx", "cdk", "synth", "-c", f"env={LOCAL_ENV}", "-o", str(out), "--quiet"],
         cwd=REPO_ROOT,

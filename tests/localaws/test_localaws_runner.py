@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import boto3
@@ -11,6 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from localaws import runner
+from localaws.deploy import local_region
 from ops.cli import cli
 
 SECRET_TEMPLATE = {
@@ -21,6 +24,25 @@ SECRET_TEMPLATE = {
         }
     }
 }
+
+
+def _plain_boto3_account(exported: dict[str, str]) -> str:
+    """The account a plain `boto3.client("sts")` sees in a shell that ran `ops local env`."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import boto3; print(boto3.client('sts').get_caller_identity()['Account'])",
+        ],
+        env={**clean, **exported, "AWS_CONFIG_FILE": "/dev/null"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip()
 
 
 @pytest.fixture()
@@ -41,6 +63,16 @@ def test_ops_local_lifecycle_with_the_adapter_in_the_server(state_dir: Path) -> 
         exports = cli_runner.invoke(cli, ["local", "env"]).output
         assert f"export AWS_ENDPOINT_URL={endpoint}" in exports
         assert "export AWS_ACCESS_KEY_ID=testing" in exports
+        exported = dict(
+            line.removeprefix("export ").split("=", 1) for line in exports.strip().splitlines()
+        )
+        assert exported["AWS_DEFAULT_REGION"] == exported["AWS_REGION"] == local_region()
+        assert _plain_boto3_account(exported).isdigit()
+        bogus = cli_runner.invoke(
+            cli, ["--region", "us-bogus-1", "alarms", "list", "--env", "local"], env=exported
+        )
+        assert bogus.exit_code == 1
+        assert "HTML error page" in bogus.stderr and "<html" not in bogus.output.lower()
         session = boto3.Session(
             aws_access_key_id="testing", aws_secret_access_key="testing", region_name="us-east-1"
         )

@@ -9,7 +9,7 @@ import pytest
 from cfn_deploy import create_stack
 from localaws_templates import full_template
 
-from localaws.verify import VerificationFailed, verify
+from localaws.verify import StackReport, VerificationFailed, verify
 
 
 def test_every_resource_of_the_sample_stack_verifies(aws: boto3.Session) -> None:
@@ -76,3 +76,24 @@ def test_a_stack_update_replaces_adapter_resources(aws: boto3.Session) -> None:
     assert secret["Description"] == "changed"
     [report] = verify(aws, ["verify-update"])
     assert set(report.checked) == set(resources)
+
+
+def test_deploy_and_demo_count_the_same_resources() -> None:
+    from localaws.deploy import TOOLKIT_STACK, DeployResult, env_stacks
+
+    stacks = tuple(env_stacks("local"))
+    reports = [StackReport(stack=TOOLKIT_STACK, checked={"Bucket": "AWS::S3::Bucket"})]
+    reports += [
+        StackReport(stack=stack, checked={f"R{i}": "AWS::SNS::Topic" for i in range(n)})
+        for n, stack in enumerate(stacks, start=1)
+    ]
+    result = DeployResult(
+        stacks=stacks,
+        reports=tuple(reports),
+        synth_seconds=0.0,
+        bootstrap_seconds=0.0,
+        deploy_seconds=0.0,
+    )
+    app = sum(range(1, len(stacks) + 1))
+    assert f": {app} resources verified" in result.verified()
+    assert result.verified().endswith(f"plus 1 of the bootstrap stack {TOOLKIT_STACK}")

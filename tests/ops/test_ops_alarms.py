@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 
+import click
 import pytest
 from click.testing import CliRunner
 from moto_env import MUTED_BEFORE, Deployed
 
 from ops import alarms
+from ops import confirm as confirm_module
 from ops.cli import cli
 from ops.errors import OpsError
 from stacks.contract import alarm_catalog, names
@@ -60,13 +62,24 @@ def test_mute_dry_run_changes_nothing(deployed: Deployed) -> None:
     assert deployed.mutating_calls() == []
 
 
-def test_unknown_alarm_id(deployed: Deployed) -> None:
-    result = CliRunner().invoke(
-        cli,
-        ["alarms", "mute", "no-such-alarm", "--env", "staging", "--yes"],
-        obj=deployed.context(),
-    )
-    assert result.exit_code == 1 and "rds-cpu-high" in result.stderr
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["alarms", "mute", "rds-cpu-high", "no-such-alarm"],
+        ["alarms", "unmute", "no-such-alarm"],
+        ["alarms", "test", "no-such-alarm"],
+    ],
+)
+def test_unknown_alarm_id_is_bad_usage_before_any_prompt(
+    deployed: Deployed, monkeypatch: pytest.MonkeyPatch, args: list[str]
+) -> None:
+    asked: list[str] = []
+    monkeypatch.setattr(confirm_module, "interactive", lambda: True)
+    monkeypatch.setattr(click, "confirm", lambda text, **_: asked.append(text) or True)
+    result = CliRunner().invoke(cli, [*args, "--env", "staging"], obj=deployed.context())
+    assert result.exit_code == 2, result.output
+    assert "'no-such-alarm'" in result.stderr and "rds-cpu-high" in result.stderr
+    assert asked == [] and deployed.mutating_calls() == []
 
 
 def test_alarm_test_sets_alarm_then_ok(deployed: Deployed) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -14,7 +15,7 @@ from moto_env import Deployed
 from ops import confirm as confirm_module
 from ops.aws.stack_outputs import StackOutputs
 from ops.cli import COMMANDS, cli
-from ops.errors import OpsError
+from ops.errors import OpsError, describe_aws_error
 from stacks.contract import names
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -137,3 +138,63 @@ def test_env_lookup_does_not_load_the_cdk() -> None:
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]"
+
+
+@pytest.fixture
+def broken_staging(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The environment files, with staging's rds.multi_az set to a string."""
+    from cdk_app import config
+
+    directory = tmp_path / "environments"
+    shutil.copytree(config.ENVIRONMENTS_DIR, directory)
+    staging = directory / "staging.yaml"
+    text = staging.read_text()
+    assert "multi_az: false" in text
+    staging.write_text(text.replace("multi_az: false", "multi_az: maybe", 1))
+    monkeypatch.setattr(config, "ENVIRONMENTS_DIR", directory)
+    return staging
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["cost", "--state", "running"],
+        ["park", "--dry-run"],
+        ["status"],
+        ["scale", "--to", "0", "--dry-run"],
+    ],
+)
+def test_malformed_environment_file_is_one_line_naming_file_and_key(
+    aws_env: None, broken_staging: Path, args: list[str]
+) -> None:
+    result = CliRunner().invoke(cli, [*args, "--env", "staging"])
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output and result.exception is not None
+    assert isinstance(result.exception, SystemExit)
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("Error: ") and "staging.yaml: rds.multi_az: expected bool" in last
+
+
+def test_malformed_region_is_bad_usage(aws_env: None) -> None:
+    result = CliRunner().invoke(cli, ["--region", "bogus", "status", "--env", "staging"])
+    assert result.exit_code == 2
+    assert "'bogus' is not an AWS region name" in result.stderr
+
+
+def test_an_html_error_page_is_described_not_printed() -> None:
+    from botocore.exceptions import ClientError
+    from botocore.parsers import ResponseParserError
+
+    page = "<!doctype html>\n<html lang=en>\n<title>500 Internal Server Error</title>\n"
+    client_error = ClientError(
+        {"Error": {"Code": "500", "Message": page}, "ResponseMetadata": {"HTTPStatusCode": 500}},
+        "DescribeAlarms",
+    )
+    parser_error = ResponseParserError(
+        f"Unable to parse response, invalid XML received:\nb'{page}'"
+    )
+    for error, operation in ((client_error, "DescribeAlarms: "), (parser_error, "")):
+        text = describe_aws_error(error)
+        assert "<" not in text and text.startswith(operation)
+        assert "HTML error page" in text and "--region" in text
+    assert "(HTTP 500)" in describe_aws_error(client_error)
