@@ -1,7 +1,9 @@
-"""The FastAPI application: API router, CORS, rate limiting, Redis client lifecycle."""
+"""The FastAPI application: API router, CORS, rate limiting, metrics, Redis client lifecycle."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import gc
 import logging
 from collections.abc import AsyncIterator
@@ -11,6 +13,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.routing import APIRoute
 
+from app import metrics
 from app.api.main import api_router
 from app.core.config import settings
 from app.core.db import async_engine
@@ -39,7 +42,13 @@ async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         if settings.api_key(name) is None:
             log.warning("%s is unset or a placeholder: its collector is disabled", name)
     freeze_startup_objects()
+    flusher = asyncio.create_task(
+        metrics.flush_periodically(settings.ENVIRONMENT, settings.METRICS_FLUSH_SECONDS)
+    )
     yield
+    flusher.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await flusher
     await close_redis()
     await async_engine.dispose()
 
@@ -92,6 +101,7 @@ def create_app() -> FastAPI:
             fail_open=settings.RATE_LIMIT_FAIL_OPEN,
             exempt=is_exempt,
         )
+    app.add_middleware(metrics.ServerErrorCounter)  # outermost: sees every answer
     app.include_router(api_router, prefix=settings.API_V1_STR)
     return app
 

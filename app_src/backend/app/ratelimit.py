@@ -5,7 +5,7 @@ Two windows per client, a minute and an hour, each starting at the client's firs
 costs one Redis round trip; a rejected request consumes neither window. Clients are the user of a
 valid bearer token (admins get a multiple of the limits) or else the client IP. The headers describe
 the tightest window. When Redis fails the middleware fails open (configurable) with a warning log
-and a counter.
+and a counter. Rejections and fail-open passes are also counted as metrics (`app.metrics`).
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ import jwt
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from app import metrics
 from app.core.security import ROLE_ADMIN, decode_access_token
 
 log = logging.getLogger("app.ratelimit")
@@ -199,6 +200,7 @@ class RateLimitMiddleware:
         except (RedisError, OSError, TimeoutError) as exc:
             self._redis_failed(exc)
             if self.fail_open:
+                metrics.requests.add(metrics.RATE_LIMIT_FAIL_OPEN)
                 await self.app(scope, receive, send)
             else:
                 await _reply(send, 503, {"detail": "rate limiter unavailable"}, [])
@@ -208,6 +210,7 @@ class RateLimitMiddleware:
             self._healthy = True
         if not decision.allowed:
             stats.rejected += 1
+            metrics.requests.add(metrics.RATE_LIMIT_REJECTED)
             await _reply(send, 429, {"detail": "rate limit exceeded"}, decision.headers())
             return
         extra = decision.headers()

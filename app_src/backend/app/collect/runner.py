@@ -1,4 +1,5 @@
-"""One collector run: fetch page by page, upsert each page, record counts and errors."""
+"""One collector run: fetch page by page, upsert each page, record counts and errors, and write
+the run's metrics (`app.collect.run_metrics`)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import httpx
 from sqlmodel import Session
 
 from app import crud
+from app.collect import run_metrics
 from app.collect.http import AuthRejected, CollectorError, Fetcher, RetryPolicy
 from app.collect.registry import Collector
 from app.models import NewsItemCreate, SmartMoneyFlowCreate
@@ -58,6 +60,7 @@ def disabled(collector: Collector, *, session: Session | None = None) -> RunOutc
         except Exception as exc:  # the database is not needed to do nothing
             session.rollback()
             log.warning("%s: could not record the disabled run: %s", collector.name, exc)
+    _publish(session, outcome, started=time.monotonic())
     return outcome
 
 
@@ -75,11 +78,19 @@ def run_collector(
     """Run one collector end to end and record the run; never raises for provider errors."""
     if not api_key:
         return disabled(collector, session=session)
+    started = time.monotonic()
     fetcher = Fetcher(
         client=client, provider=collector.name, secret=api_key, sleep=sleep, policy=policy
     )
     outcome = RunOutcome(collector=collector.name, status=SUCCESS)
-    run = crud.start_run(session, collector.name)
+    try:
+        run = crud.start_run(session, collector.name)
+    except Exception as exc:  # no run record without the database: the metrics still tell
+        session.rollback()
+        outcome.status = FAILED
+        outcome.errors.append(f"could not record the run: {type(exc).__name__}")
+        _publish(None, outcome, started=started)
+        raise
     try:
         for items in collector.pages(fetcher, api_key, max_pages, now or datetime.now(UTC)):
             outcome.fetched += len(items)
@@ -94,11 +105,15 @@ def run_collector(
         session.rollback()
         outcome.errors.append(fetcher.redact(f"{type(exc).__name__}: {exc}")[:500])
         outcome.status = FAILED
-        _finish(session, run, outcome)
+        try:
+            _finish(session, run, outcome)
+        finally:
+            _publish(session, outcome, started=started)
         raise
     if outcome.errors:
         outcome.status = PARTIAL if outcome.fetched else FAILED
     _finish(session, run, outcome)
+    _publish(session, outcome, started=started)
     log.info(
         "%s: %s, fetched %d, stored %d new, %d errors",
         collector.name,
@@ -118,4 +133,16 @@ def _finish(session: Session, run: Any, outcome: RunOutcome) -> None:
         stored=outcome.stored,
         errors=outcome.errors,
         status=outcome.status,
+    )
+
+
+def _publish(session: Session | None, outcome: RunOutcome, *, started: float) -> None:
+    run_metrics.publish(
+        session,
+        collector=outcome.collector,
+        status=outcome.status,
+        fetched=outcome.fetched,
+        stored=outcome.stored,
+        errors=outcome.errors,
+        duration_s=time.monotonic() - started,
     )

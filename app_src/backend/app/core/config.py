@@ -6,7 +6,7 @@ from functools import lru_cache
 from typing import Literal
 from urllib.parse import quote
 
-from pydantic import model_validator
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # The marker the infrastructure writes into secrets an operator has not set yet; the same value as
@@ -47,6 +47,7 @@ class Settings(BaseSettings):
     RATE_LIMIT_PER_HOUR: int = 1000
     RATE_LIMIT_ADMIN_MULTIPLIER: int = 5
     RATE_LIMIT_FAIL_OPEN: bool = True
+    METRICS_FLUSH_SECONDS: float = Field(default=60.0, gt=0)  # app.metrics: one EMF line per period
 
     CRYPTOPANIC_API_KEY: str | None = None
     NEWSCATCHER_API_KEY: str | None = None
