@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 
 from cdk_app.checks import validate
+from cdk_app.safety import validate_safety
 from cdk_app.schema import ConfigError, build
 from stacks.contract import alarm_catalog
 
@@ -62,6 +63,20 @@ class ServiceConfig:
 
 
 @dataclass(frozen=True, kw_only=True)
+class EdgeConfig:
+    """How users reach the app (stacks/edge.py); checked by cdk_app/safety.py.
+
+    By default a CloudFront distribution serves HTTPS on its *.cloudfront.net name in front of an
+    internal load balancer. `cloudfront: false` serves plain HTTP from a public load balancer and
+    needs a written `plain_http_reason`. `domain_name` adds a custom name (with `certificate_arn`).
+    """
+
+    cloudfront: bool = True
+    domain_name: str | None = None
+    plain_http_reason: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
 class EnvConfig:
     """Everything that differs between environments."""
 
@@ -79,13 +94,16 @@ class EnvConfig:
     collectors: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     alarm_thresholds: Mapping[str, float] = field(default_factory=lambda: MappingProxyType({}))
     alarm_emails: tuple[str, ...] = ()
+    alarm_webhooks: tuple[str, ...] = ()
     certificate_arn: str | None = None
+    edge: EdgeConfig = field(default_factory=EdgeConfig)
     runbook_base_url: str | None = None
     parked: bool = False
     keep_rds_stopped: bool = False
 
     def __post_init__(self) -> None:
         validate(self)
+        validate_safety(self)
 
     def alarms(self) -> tuple[alarm_catalog.AlarmSpec, ...]:
         """The alarm catalog with this environment's threshold overrides."""

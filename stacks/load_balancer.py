@@ -1,4 +1,9 @@
-"""The public ALB: access logs, HTTPS + redirect when a certificate is set, path routing."""
+"""The ALB: path routing to the services, access logs, HTTP on port 80.
+
+Behind CloudFront (`edge.cloudfront: true`, stacks/edge.py) it is internal, in the private app
+subnets, with no public address: CloudFront's VPC origin is its only client and serves HTTPS.
+With `edge.cloudfront: false` (an acknowledged plain-HTTP env) it is internet-facing.
+"""
 
 from __future__ import annotations
 
@@ -10,44 +15,66 @@ from constructs import Construct
 
 from cdk_app.config import EnvConfig
 from stacks.contract import names
+from stacks.network import APP as APP_SUBNETS
 
 # Paths the ALB sends to the backend; everything else goes to the frontend.
 BACKEND_PATHS: tuple[str, ...] = ("/api/*", "/docs", "/openapi.json")
 ACCESS_LOG_DAYS = 90
 
 
+def access_log_bucket(scope: Construct) -> s3.Bucket:
+    """The access logs of the ALB and of CloudFront (prefixes `alb/` and `cloudfront/`).
+
+    It belongs to the Service stack, not to the load balancer, so parking keeps it: a retained
+    bucket removed with the ALB would be orphaned on every park and recreated on every unpark.
+    CloudFront's standard logs are written with ACLs, hence object-writer ownership.
+    """
+    return s3.Bucket(
+        scope,
+        "AccessLogs",
+        encryption=s3.BucketEncryption.S3_MANAGED,
+        block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+        enforce_ssl=True,
+        object_ownership=s3.ObjectOwnership.OBJECT_WRITER,
+        lifecycle_rules=[s3.LifecycleRule(expiration=Duration.days(ACCESS_LOG_DAYS))],
+    )
+
+
 class LoadBalancer(Construct):
-    """Internet-facing ALB with one target group per service (IP targets, health-checked)."""
+    """The ALB with one target group per service (IP targets, health-checked)."""
 
     def __init__(
-        self, scope: Construct, construct_id: str, *, config: EnvConfig, vpc: ec2.IVpc
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: EnvConfig,
+        vpc: ec2.IVpc,
+        access_logs: s3.IBucket,
     ) -> None:
         super().__init__(scope, construct_id)
         env = config.name
+        internal = config.edge.cloudfront
         self.security_group = ec2.SecurityGroup(
             self,
             "SecurityGroup",
             vpc=vpc,
             security_group_name=names.resource_name(env, "alb"),
-            description="OhMyCoins ALB: HTTP(S) from the internet, out to the services only",
+            description="OhMyCoins internal ALB: HTTP from the CloudFront VPC origin, out to services"
+            if internal
+            else "OhMyCoins ALB: HTTP from the internet, out to the services only",
             allow_all_outbound=False,
         )
-        self.access_logs = s3.Bucket(
-            self,
-            "AccessLogs",
-            encryption=s3.BucketEncryption.S3_MANAGED,
-            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-            enforce_ssl=True,
-            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-            lifecycle_rules=[s3.LifecycleRule(expiration=Duration.days(ACCESS_LOG_DAYS))],
-        )
+        self.access_logs = access_logs
         self.alb = elbv2.ApplicationLoadBalancer(
             self,
             "Alb",
             load_balancer_name=names.resource_name(env, "alb"),
             vpc=vpc,
-            internet_facing=True,
-            vpc_subnets=ec2.SubnetSelection(subnet_type=ec2.SubnetType.PUBLIC),
+            internet_facing=not internal,
+            vpc_subnets=ec2.SubnetSelection(subnet_group_name=APP_SUBNETS)
+            if internal
+            else ec2.SubnetSelection(subnet_type=ec2.SubnetType.PUBLIC),
             security_group=self.security_group,
             drop_invalid_header_fields=True,
         )
@@ -59,7 +86,16 @@ class LoadBalancer(Construct):
                 (names.FRONTEND, names.FRONTEND_PORT, names.FRONTEND_HEALTH_PATH),
             )
         }
-        self.listener = self._listener(config)
+        # HTTP only. Behind CloudFront viewers get HTTPS from the distribution, which reaches this
+        # internal ALB privately through its VPC origin; that traffic comes from CloudFront's own
+        # address ranges, so the listener admits any source (nothing outside the VPC can route
+        # to an internal ALB).
+        self.listener = self.alb.add_listener(
+            "Http",
+            port=80,
+            protocol=elbv2.ApplicationProtocol.HTTP,
+            default_action=elbv2.ListenerAction.forward([self.target_groups[names.FRONTEND]]),
+        )
         self.listener.add_target_groups(
             "Backend",
             priority=10,
@@ -86,23 +122,6 @@ class LoadBalancer(Construct):
                 healthy_threshold_count=2,
                 unhealthy_threshold_count=3,
             ),
-        )
-
-    def _listener(self, config: EnvConfig) -> elbv2.ApplicationListener:
-        """HTTPS on 443 with an HTTP->HTTPS redirect when a certificate is set, else HTTP on 80."""
-        frontend = elbv2.ListenerAction.forward([self.target_groups[names.FRONTEND]])
-        if config.certificate_arn is None:
-            return self.alb.add_listener(
-                "Http", port=80, protocol=elbv2.ApplicationProtocol.HTTP, default_action=frontend
-            )
-        self.alb.add_redirect(source_port=80, target_port=443)
-        return self.alb.add_listener(
-            "Https",
-            port=443,
-            protocol=elbv2.ApplicationProtocol.HTTPS,
-            certificates=[elbv2.ListenerCertificate.from_arn(config.certificate_arn)],
-            ssl_policy=elbv2.SslPolicy.RECOMMENDED_TLS,
-            default_action=frontend,
         )
 
     @property

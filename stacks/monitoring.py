@@ -118,4 +118,14 @@ class MonitoringStack(Stack):
         )
         for email in self.config.alarm_emails:
             topic.add_subscription(subscriptions.EmailSubscription(email))
+        # PagerDuty/Opsgenie-style HTTPS endpoints; an endpoint may be a dynamic reference to
+        # Secrets Manager, which the URL helper would reject as not starting with https://.
+        for index, endpoint in enumerate(self.config.alarm_webhooks):
+            sns.Subscription(
+                self,
+                f"AlarmWebhook{index}",
+                topic=topic,
+                endpoint=endpoint,
+                protocol=sns.SubscriptionProtocol.HTTPS,
+            )
         return topic

@@ -1,4 +1,5 @@
-"""`OhMyCoins-<env>-Service`: the ECS cluster, the two Fargate services, the ALB, the collectors."""
+"""`OhMyCoins-<env>-Service`: the ECS cluster, the two Fargate services, the ALB, the collectors,
+and the CloudFront distribution in front of them (stacks/edge.py)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,8 @@ from stacks.cache import REDIS_PORT
 from stacks.collectors import add_collectors
 from stacks.contract import names, parked
 from stacks.data import POSTGRES_PORT, DataStack
-from stacks.load_balancer import LoadBalancer
+from stacks.edge import Edge
+from stacks.load_balancer import LoadBalancer, access_log_bucket
 from stacks.network import APP as APP_SUBNETS
 from stacks.tasks import backend_environment, backend_secrets, task_definition
 
@@ -46,9 +48,26 @@ class ServiceStack(Stack):
             vpc=vpc,
             container_insights_v2=ecs.ContainerInsights.ENABLED,
         )
-        # Parked (stacks/contract/parked.py): no load balancer and no scheduled collectors.
+        # Parked (stacks/contract/parked.py): no load balancer and no scheduled collectors; the
+        # access-log bucket and the distribution (answering "paused") stay.
+        self.access_logs = access_log_bucket(self)
         self.load_balancer = (
-            None if config.parked else LoadBalancer(self, "LoadBalancer", config=config, vpc=vpc)
+            None
+            if config.parked
+            else LoadBalancer(
+                self, "LoadBalancer", config=config, vpc=vpc, access_logs=self.access_logs
+            )
+        )
+        self.edge = (
+            Edge(
+                self,
+                "Edge",
+                config=config,
+                alb=None if self.load_balancer is None else self.load_balancer.alb,
+                log_bucket=self.access_logs,
+            )
+            if config.edge.cloudfront
+            else None
         )
         backend_security_group = self._backend_security_group(vpc, data)
         backend_task = task_definition(
@@ -169,6 +188,11 @@ class ServiceStack(Stack):
             names.Outputs.BACKEND_SERVICE_NAME: self.services[names.BACKEND].service_name,
             names.Outputs.FRONTEND_SERVICE_NAME: self.services[names.FRONTEND].service_name,
         }
+        if self.edge is not None:
+            outputs[names.Outputs.PUBLIC_URL] = self.edge.url
+            outputs[names.Outputs.DISTRIBUTION_ID] = self.edge.distribution.distribution_id
+        elif lb is not None:  # acknowledged plain HTTP (edge.cloudfront: false)
+            outputs[names.Outputs.PUBLIC_URL] = f"http://{lb.dns_name}"
         if lb is not None:
             outputs[names.Outputs.LOAD_BALANCER_DNS_NAME] = lb.dns_name
             outputs[names.Outputs.BACKEND_TARGET_GROUP_ARN] = lb.target_groups[

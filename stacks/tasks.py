@@ -12,6 +12,7 @@ from cdk_app.config import EnvConfig
 from stacks.cache import REDIS_PORT
 from stacks.contract import names
 from stacks.data import POSTGRES_PORT, DataStack
+from stacks.edge import VIEWER_ADDRESS_HEADER
 from stacks.log_groups import log_group
 
 APP_SRC = Path(__file__).resolve().parent.parent / "app_src"
@@ -36,6 +37,8 @@ def backend_environment(config: EnvConfig, data: DataStack) -> dict[str, str]:
         "POSTGRES_DB": config.rds.database_name,
         "POSTGRES_SSLMODE": "require",  # RDS PostgreSQL forces TLS (rds.force_ssl)
     }
+    if config.edge.cloudfront:  # the ALB sees CloudFront; the viewer's address is in this header
+        environment["CLIENT_ADDRESS_HEADER"] = VIEWER_ADDRESS_HEADER
     if data.cache.host is not None:  # no Redis while parked (no task runs then either)
         environment["REDIS_URL"] = f"rediss://{data.cache.host}:{REDIS_PORT}/0"
     return environment

@@ -57,6 +57,8 @@ class Outputs:
     BACKEND_SERVICE_NAME = "BackendServiceName"
     FRONTEND_SERVICE_NAME = "FrontendServiceName"
     LOAD_BALANCER_DNS_NAME = "LoadBalancerDnsName"
+    PUBLIC_URL = "PublicUrl"  # https://<distribution or custom domain>; the same while parked
+    DISTRIBUTION_ID = "DistributionId"  # the CloudFront distribution; absent with plain HTTP
     BACKEND_TARGET_GROUP_ARN = "BackendTargetGroupArn"
     FRONTEND_TARGET_GROUP_ARN = "FrontendTargetGroupArn"
     COLLECTOR_RULE_NAMES = "CollectorRuleNames"  # comma-separated; absent when there are none
@@ -76,6 +78,8 @@ OUTPUTS_BY_STACK: dict[str, tuple[str, ...]] = {
         Outputs.CLUSTER_NAME,
         Outputs.BACKEND_SERVICE_NAME,
         Outputs.FRONTEND_SERVICE_NAME,
+        Outputs.PUBLIC_URL,
+        Outputs.DISTRIBUTION_ID,
         Outputs.LOAD_BALANCER_DNS_NAME,
         Outputs.BACKEND_TARGET_GROUP_ARN,
         Outputs.FRONTEND_TARGET_GROUP_ARN,

@@ -6,15 +6,16 @@ What a parked environment drops, and why each is safe to drop:
 - The Redis replication group: it holds nothing of record, only cache entries and the API
   rate-limit counters, all rebuilt on use. Its AUTH secret, subnet group and security group stay,
   so unparking recreates it under the same name and secret.
-- The load balancer, its listeners and target groups (and the alarms and dashboard graphs that
-  watch them or Redis). On unpark the ALB is created anew and its DNS name changes: the stack
-  output `LoadBalancerDnsName` has the new name, `ops unpark` warns about it, and any CNAME or
-  alias record must be pointed at it (no DNS zone is managed here).
+- The load balancer, its listeners and target groups, and CloudFront's VPC origin to it (and the
+  alarms and dashboard graphs that watch them or Redis). The CloudFront distribution stays, so
+  the public URL (stack output `PublicUrl`, and any CNAME to it) never changes; while parked a
+  CloudFront Function answers every request with a "paused" 503 (no hourly cost). The ALB's
+  access-log bucket stays too: it belongs to the Service stack, not to the load balancer.
 - The collectors' schedule rules (and the output `CollectorRuleNames` naming them): without NAT
   their tasks could not reach the data providers; unparking recreates them under the same names.
 What it keeps: the VPC and subnets, RDS (stopped by `ops park`) with its storage and backups, the
-secrets, the ECS cluster and services (0 tasks), the alarm topic, the remaining alarms, the
-dashboard and the logs.
+secrets, the ECS cluster and services (0 tasks), the CloudFront distribution, the access-log
+bucket, the alarm topic, the remaining alarms, the dashboard and the logs.
 
 This module holds the parked rules that are plain data; the stacks ask it, never re-list them.
 """
@@ -66,6 +67,10 @@ def outputs(config: EnvConfig, part: str) -> tuple[str, ...]:
     """
     keys = names.OUTPUTS_BY_STACK[part]
     absent = ABSENT_OUTPUTS if config.parked else frozenset()
+    if not config.edge.cloudfront:  # plain HTTP: the URL is the load balancer's, gone when parked
+        absent |= {names.Outputs.DISTRIBUTION_ID}
+        if config.parked:
+            absent |= {names.Outputs.PUBLIC_URL}
     if not config.collectors:
         absent |= {names.Outputs.COLLECTOR_RULE_NAMES}
     return tuple(k for k in keys if k not in absent)

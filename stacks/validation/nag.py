@@ -13,6 +13,7 @@ from constructs import IConstruct
 from cdk_app.config import EnvConfig
 from stacks.app import EnvStacks
 from stacks.contract import names
+from stacks.edge import Edge
 from stacks.rds_guard import RdsStoppedGuard
 from stacks.validation.cfn_lint_plugin import LintRun, overlapping_plugins
 
@@ -136,6 +137,28 @@ def _data(stacks: EnvStacks, config: EnvConfig) -> None:
         )
 
 
+def _edge(edge: Edge, config: EnvConfig) -> None:
+    distribution = edge.distribution
+    if config.certificate_arn is None:
+        _ack(
+            distribution,
+            "CFR4",
+            "No custom domain is configured (edge.domain_name): the default *.cloudfront.net "
+            "certificate's policy is fixed by CloudFront; a custom certificate gets TLSv1.2_2021.",
+        )
+    _ack(
+        distribution,
+        "CFR1",
+        "The app serves users worldwide; no country is excluded by design.",
+    )
+    _ack(
+        distribution,
+        "CFR2",
+        "The distribution is the only way in and keeps `Edge.distribution` reachable for a web "
+        "ACL; a CLOUDFRONT-scope web ACL lives in us-east-1, outside this regional stack.",
+    )
+
+
 def _service(stacks: EnvStacks, config: EnvConfig) -> None:
     service = stacks.service
     lb = service.load_balancer  # None while parked
@@ -143,14 +166,19 @@ def _service(stacks: EnvStacks, config: EnvConfig) -> None:
         _ack(
             lb.security_group,
             "EC23",
-            "The internet-facing load balancer exists to accept HTTP(S) from anywhere; it "
+            "Behind CloudFront the ALB is internal (no public address) and its VPC origin's "
+            "traffic arrives from CloudFront's address ranges; with acknowledged plain HTTP "
+            "(edge.cloudfront: false) it exists to accept HTTP from anywhere. Either way it "
             "forwards only to the services' ports.",
         )
-        _ack(
-            lb.access_logs,
-            "S1",
-            "This bucket is the ALB access-log destination; logging access to it would recurse.",
-        )
+    _ack(
+        service.access_logs,
+        "S1",
+        "This bucket is the ALB and CloudFront access-log destination; logging access to it "
+        "would recurse.",
+    )
+    if service.edge is not None:
+        _edge(service.edge, config)
     _ack(
         service.task_definitions[names.BACKEND],
         "ECS2",
