@@ -30,11 +30,8 @@ EXAMPLE_DOMAINS = ("example.com", "example.org", "example.net")
 
 def is_example(recipient: str) -> bool:
     """Whether a recipient is the shipped placeholder (an address or URL at an example domain)."""
-    if "@" in recipient:
-        host = recipient.rpartition("@")[2]
-    else:
-        host = urlsplit(recipient).hostname or ""
-    host = host.lower()
+    at_host = recipient.rpartition("@")[2] if "@" in recipient else None
+    host = (at_host or urlsplit(recipient).hostname or "").lower()
     return any(host == d or host.endswith("." + d) for d in EXAMPLE_DOMAINS)
 
 

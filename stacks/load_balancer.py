@@ -55,14 +55,13 @@ class LoadBalancer(Construct):
         super().__init__(scope, construct_id)
         env = config.name
         internal = config.edge.cloudfront
+        source = "the CloudFront VPC origin" if internal else "the internet"
         self.security_group = ec2.SecurityGroup(
             self,
             "SecurityGroup",
             vpc=vpc,
             security_group_name=names.resource_name(env, "alb"),
-            description="OhMyCoins internal ALB: HTTP from the CloudFront VPC origin, out to services"
-            if internal
-            else "OhMyCoins ALB: HTTP from the internet, out to the services only",
+            description=f"OhMyCoins ALB: HTTP from {source}, out to the services only",
             allow_all_outbound=False,
         )
         self.access_logs = access_logs

@@ -17,7 +17,9 @@ def test_every_contract_output_key_is_present(envs: dict[str, SynthesizedEnv], e
     for part, keys in names.OUTPUTS_BY_STACK.items():
         outputs = synth.templates[part].get("Outputs", {})
         contract = {key for key in outputs if not key.startswith("ExportsOutput")}
-        assert contract == set(keys), part
+        assert contract == set(parked.outputs(synth.config, part)), part
+        assert set(parked.outputs(synth.config, part)) <= set(keys)
+    assert names.Outputs.PUBLIC_URL in synth.templates[names.SERVICE]["Outputs"]
 
 
 def test_outputs_point_at_the_right_resources(production: SynthesizedEnv) -> None:

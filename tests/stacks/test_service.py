@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
-from collections.abc import Callable
 
 import pytest
 from stack_templates import SynthesizedEnv
 
-from cdk_app.config import load
 from stacks.collectors import collector_command
 from stacks.contract import names
 from stacks.load_balancer import BACKEND_PATHS
 
 TASK = "AWS::ECS::TaskDefinition"
 SERVICE = "AWS::ECS::Service"
-CERT = "arn:aws:acm:ap-southeast-2:111111111111:certificate/00000000-0000-0000-0000-000000000000"
 
 
 def _container(synth: SynthesizedEnv, service: str) -> dict:
@@ -25,11 +21,6 @@ def _container(synth: SynthesizedEnv, service: str) -> dict:
         if container["Name"] == service:
             return container
     raise AssertionError(f"no {service} container")
-
-
-@pytest.fixture(scope="module")
-def with_certificate(synth_env: Callable) -> SynthesizedEnv:
-    return synth_env(dataclasses.replace(load("staging"), certificate_arn=CERT))
 
 
 def test_backend_gets_every_secret_through_ecs_secrets(staging: SynthesizedEnv) -> None:
@@ -95,21 +86,14 @@ def test_alb_access_logs_enabled(staging: SynthesizedEnv) -> None:
     assert attributes["access_logs.s3.enabled"] == "true"
 
 
-def test_http_only_without_certificate(staging: SynthesizedEnv) -> None:
-    listeners = staging.resources(names.SERVICE, "AWS::ElasticLoadBalancingV2::Listener")
-    assert [
-        (lst["Properties"]["Port"], lst["Properties"]["Protocol"]) for lst in listeners.values()
-    ] == [(80, "HTTP")]
-
-
-def test_https_and_redirect_with_certificate(with_certificate: SynthesizedEnv) -> None:
-    listeners = with_certificate.resources(names.SERVICE, "AWS::ElasticLoadBalancingV2::Listener")
-    by_port = {lst["Properties"]["Port"]: lst["Properties"] for lst in listeners.values()}
-    assert by_port[443]["Protocol"] == "HTTPS"
-    assert by_port[443]["Certificates"] == [{"CertificateArn": CERT}]
-    (redirect,) = by_port[80]["DefaultActions"]
-    assert redirect["Type"] == "redirect"
-    assert redirect["RedirectConfig"]["Port"] == "443"
+def test_the_alb_listens_on_http_only(envs: dict[str, SynthesizedEnv]) -> None:
+    """TLS ends at CloudFront (or, with acknowledged plain HTTP, nowhere): no ALB certificate."""
+    for synth in envs.values():
+        listeners = synth.resources(names.SERVICE, "AWS::ElasticLoadBalancingV2::Listener")
+        assert [
+            (lst["Properties"]["Port"], lst["Properties"]["Protocol"])
+            for lst in listeners.values()
+        ] == [(80, "HTTP")]
 
 
 def test_one_scheduled_task_per_collector(staging: SynthesizedEnv) -> None:
