@@ -123,9 +123,7 @@ class Edge(Construct):
             domain_names=None if domain is None else [domain],
             certificate=None
             if config.certificate_arn is None
-            else acm.Certificate.from_certificate_arn(
-                self, "Certificate", config.certificate_arn
-            ),
+            else acm.Certificate.from_certificate_arn(self, "Certificate", config.certificate_arn),
             # The default *.cloudfront.net certificate fixes its own policy; a custom one gets this.
             minimum_protocol_version=None
             if config.certificate_arn is None

@@ -91,8 +91,7 @@ def test_the_alb_listens_on_http_only(envs: dict[str, SynthesizedEnv]) -> None:
     for synth in envs.values():
         listeners = synth.resources(names.SERVICE, "AWS::ElasticLoadBalancingV2::Listener")
         assert [
-            (lst["Properties"]["Port"], lst["Properties"]["Protocol"])
-            for lst in listeners.values()
+            (lst["Properties"]["Port"], lst["Properties"]["Protocol"]) for lst in listeners.values()
         ] == [(80, "HTTP")]
 
 
