@@ -44,7 +44,7 @@ def describe(aws: Aws, env: str, ids: list[str] | tuple[str, ...] = ()) -> list[
     return rows
 
 
-def _require_deployed(rows: list[dict[str, Any]]) -> None:
+def require_deployed(rows: list[dict[str, Any]]) -> None:
     missing = [row["name"] for row in rows if not row["exists"]]
     if missing:
         raise OpsError(f"alarm(s) not deployed: {', '.join(missing)}")
@@ -55,7 +55,7 @@ def set_actions(
 ) -> list[str]:
     """Enable or disable the alarms' actions; returns the names that changed (or would)."""
     rows = describe(aws, env, ids)
-    _require_deployed(rows)
+    require_deployed(rows)
     changing = [row["name"] for row in rows if row["actions_enabled"] != enabled]
     if changing and not dry_run:
         apply_actions(aws, changing, enabled=enabled)
@@ -84,7 +84,7 @@ def confirmed_subscriptions(aws: Aws, topic_arn: str) -> list[dict[str, str]]:
 def test(aws: Aws, env: str, alarm_id: str, *, topic_arn: str, dry_run: bool) -> dict[str, Any]:
     """Set the alarm to ALARM then back to OK, and report who would have been notified."""
     row = describe(aws, env, [alarm_id])[0]
-    _require_deployed([row])
+    require_deployed([row])
     subscribers = confirmed_subscriptions(aws, topic_arn)
     result: dict[str, Any] = {
         "alarm": row["name"],

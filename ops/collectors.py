@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from ops.aws.session import Aws
 from ops.aws.stack_outputs import StackOutputs
 from ops.errors import error_code
@@ -60,22 +58,17 @@ def set_enabled(aws: Aws, name: str, *, enabled: bool, dry_run: bool) -> str:
     return "ENABLED" if enabled else "DISABLED"
 
 
-def add_to_state(aws: Aws, outputs: StackOutputs, state: dict[str, Any]) -> bool:
-    """Fill in the rules of a scale state saved without them (as they are now: never paused)."""
-    if "collectors" in state:
-        return False
-    state["collectors"] = enabled_map(aws, outputs)
-    return True
-
-
-def steps(aws: Aws, state: dict[str, Any], report: Report, *, restore: bool, dry_run: bool) -> None:
+def steps(
+    aws: Aws, saved: dict[str, bool] | None, report: Report, *, restore: bool, dry_run: bool
+) -> None:
     """To 0: disable each rule saved as enabled. Restore: put every saved rule back as it was, so
-    a rule that a redeploy (`ops unpark`) recreated enabled is paused again. One step each."""
-    saved: dict[str, bool] = state.get("collectors", {})
-    for name in sorted(saved):
-        if not restore and not saved[name]:
+    a rule that a redeploy (`ops unpark`) recreated enabled is paused again. One step each; none
+    for a state saved before the rules were recorded."""
+    rules = saved or {}
+    for name in sorted(rules):
+        if not restore and not rules[name]:
             continue  # paused before scaling to zero: left alone
-        enabled = restore and saved[name]
+        enabled = restore and rules[name]
         report.attempt(
             f"collector rule {name}",
             ("would " if dry_run else "") + ("enable" if enabled else "disable"),

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, NamedTuple
+from enum import Enum
+from typing import Any, NamedTuple, assert_never
 
 from ops.aws.session import Aws
 from ops.errors import OpsError
@@ -25,6 +26,41 @@ WHY_NOT = {
     "upgrading": "an engine upgrade is running; wait until it is 'available'",
     "maintenance": "maintenance is being applied; wait until it is 'available'",
 }
+
+
+class Phase(Enum):
+    """The few states of an RDS instance that `ops` decides on (every status maps to one)."""
+
+    AVAILABLE = "available"  # up, and RDS can stop it now
+    BUSY = "busy"  # up, in a step that ends `available` (backing-up, modifying, starting...)
+    STOPPING = "stopping"
+    STOPPED = "stopped"
+    BROKEN = "broken"  # needs a person (failed, storage-full, incompatible-*, deleting)
+
+
+BROKEN_STATUSES = FAILED_STATES | {"deleting", "inaccessible-encryption-credentials"}
+
+
+def phase(status: str) -> Phase:
+    """Map a `DBInstanceStatus` onto a Phase; any status not listed is a transition (BUSY)."""
+    if status == "available":
+        return Phase.AVAILABLE
+    if status in ("stopping", "stopped"):
+        return Phase(status)
+    if status in BROKEN_STATUSES or status.startswith("inaccessible-encryption-credentials"):
+        return Phase.BROKEN
+    return Phase.BUSY
+
+
+def is_up(found: Phase) -> bool:
+    """True when the instance runs or is on its way back to running: meant to be up."""
+    match found:
+        case Phase.AVAILABLE | Phase.BUSY | Phase.BROKEN:
+            return True
+        case Phase.STOPPING | Phase.STOPPED:
+            return False
+        case _:
+            assert_never(found)
 
 
 @dataclass

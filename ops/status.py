@@ -75,9 +75,16 @@ def _alarms(aws: Aws, env: str) -> dict[str, Any]:
 
 def _scaled(aws: Aws, env: str) -> dict[str, Any]:
     state = scale_state.load(aws, env)
-    if state is None or state.get("restored_at"):
+    if state is None or not state.pending:
         return {"scaled_to_zero": False}
-    return {"scaled_to_zero": True, "since": state["saved_at"], "by": state["saved_by"]}
+    return {
+        "scaled_to_zero": True,
+        "phase": state.phase.value,
+        "since": state.saved_at,
+        "by": state.saved_by,
+        "actor": state.actor.value,
+        "reason": state.reason,
+    }
 
 
 def _cost(aws: Aws, outputs: StackOutputs, env: str) -> dict[str, Any]:
@@ -132,7 +139,11 @@ def text(status: dict[str, Any]) -> str:
     lines = [f"Environment {status['env']}"]
     scale = status.get("scale", {})
     if scale.get("scaled_to_zero"):
-        lines.append(f"  SCALED TO ZERO since {scale['since']} by {scale['by']}")
+        how = "" if scale["phase"] == "down" else " (a restore began and did not finish)"
+        why = f": {scale['reason']}" if scale["reason"] else ""
+        lines.append(
+            f"  SCALED TO ZERO since {scale['since']} by {scale['by']} ({scale['actor']}{why}){how}"
+        )
     for role, s in status["services"].items() if "error" not in status["services"] else ():
         bounds = f"min {s['min']} max {s['max']}" if s["min"] is not None else "no autoscaling"
         paused = ", scaling suspended" if s["scaling_suspended"] else ""

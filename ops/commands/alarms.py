@@ -50,14 +50,25 @@ def alarms_list(obj: OpsContext, env: str, as_json: bool) -> None:
 
 
 def _set(obj: OpsContext, env: str, ids: tuple[str, ...], *, enabled: bool, **flags: bool) -> None:
-    from ops import alarms as logic
+    from ops.scale import manual
 
     verb = "unmute" if enabled else "mute"
     if not flags["dry_run"]:
         confirm(env=env, action=f"{verb} {len(ids) or 'all'} alarm(s)", yes=flags["yes"])
-    changed = logic.set_actions(obj.aws(env), env, ids, enabled=enabled, dry_run=flags["dry_run"])
-    result = {"action": verb, "changed": changed, "dry_run": flags["dry_run"]}
+    outcome = manual.set_alarm_actions(
+        obj.aws(env), env, ids, enabled=enabled, dry_run=flags["dry_run"]
+    )
+    changed = outcome.changed
+    result = {
+        "action": verb,
+        "changed": changed,
+        "dry_run": flags["dry_run"],
+        "result": outcome.result,
+        "notes": outcome.notes,
+    }
     emit(result, as_json=flags["as_json"], text=lambda r: f"{verb}d: {len(changed)} alarm(s)")
+    for note in outcome.notes:
+        warn(note)
 
 
 @alarms.command("mute")

@@ -44,25 +44,35 @@ def rds_status(obj: OpsContext, env: str, as_json: bool) -> None:
 
 
 def _change(obj: OpsContext, env: str, verb: str, **flags: bool) -> None:
-    from ops import rds as logic
+    from ops.scale import manual
 
     instance = _instance(obj, env)
     if not flags["dry_run"]:
         confirm(env=env, action=f"{verb} database {instance}", yes=flags["yes"])
-    run = logic.stop if verb == "stop" else logic.start
-    outcome = run(obj.aws(env), instance, dry_run=flags["dry_run"], wait=flags["wait"])
+    run = manual.stop_database if verb == "stop" else manual.start_database
+    outcome = run(obj.aws(env), env, instance, dry_run=flags["dry_run"], wait=flags["wait"])
     emit(
-        {"instance": instance, "action": verb, "result": outcome, "dry_run": flags["dry_run"]},
+        {
+            "instance": instance,
+            "action": verb,
+            "result": outcome.result,
+            "dry_run": flags["dry_run"],
+            "notes": outcome.notes,
+        },
         as_json=flags["as_json"],
         text=lambda r: f"{r['instance']}: {r['result']}",
     )
+    for note in outcome.notes:
+        warn(note)
 
 
 @rds.command("stop")
 @mutating_options
 @click.pass_obj
 def rds_stop(obj: OpsContext, env: str, **flags: bool) -> None:
-    """Stop the instance (refuses read replicas and their sources; stopped already = success)."""
+    """Stop the instance and mark it meant to stay stopped (the keep-RDS-stopped guard reads it).
+
+    Refuses read replicas and their sources; stopped already = success."""
     _change(obj, env, "stop", **flags)
 
 
@@ -70,5 +80,5 @@ def rds_stop(obj: OpsContext, env: str, **flags: bool) -> None:
 @mutating_options
 @click.pass_obj
 def rds_start(obj: OpsContext, env: str, **flags: bool) -> None:
-    """Start the instance and wait until it is available."""
+    """Clear the stop mark, start the instance and wait until it is available."""
     _change(obj, env, "start", **flags)

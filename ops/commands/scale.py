@@ -20,12 +20,14 @@ def _target(value: str) -> str:
 @click.command()
 @click.option("--to", "to", required=True, help="0, restore, or a task count N.")
 @click.option("--service", type=click.Choice(SERVICES), help="Only this service (with --to N).")
+@click.option("--reason", default="", help="Why (with --to 0): saved with the state.")
 @mutating_options
 @click.pass_obj
 def scale(
     obj: OpsContext,
     to: str,
     service: str | None,
+    reason: str,
     env: str,
     as_json: bool,
     dry_run: bool,
@@ -36,8 +38,9 @@ def scale(
 
     --to 0 saves the state, mutes alarm actions, pauses the collectors' rules, pins autoscaling
     to 0/0 with scaling suspended, sets desired counts to 0 and stops RDS. --to restore reverses
-    it in order.
+    it in order. --to N sets every named service to N, or none of them if one cannot take N.
     """
+    from ops.scale import count as counting
     from ops.scale import engine as logic
 
     try:
@@ -55,10 +58,10 @@ def scale(
     elif target == "0" and not service:
         if not dry_run:
             confirm(env=env, action="scale everything to zero and stop the database", yes=yes)
-        report = logic.to_zero(aws, outputs, env, dry_run=dry_run, wait=wait)
+        report = logic.to_zero(aws, outputs, env, reason=reason, dry_run=dry_run, wait=wait)
     else:
         roles = (service,) if service else SERVICES
         if not dry_run:
             confirm(env=env, action=f"set {', '.join(roles)} to {target} task(s)", yes=yes)
-        report = logic.to_count(aws, outputs, env, int(target), roles=roles, dry_run=dry_run)
+        report = counting.to_count(aws, outputs, env, int(target), roles=roles, dry_run=dry_run)
     finish(report, as_json=as_json)

@@ -22,6 +22,7 @@ from ops.errors import OpsError
 from ops.results import Report
 from ops.scale import engine as scale
 from ops.scale import state as scale_state
+from ops.scale.state import Actor
 from stacks.contract import names
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -117,7 +118,9 @@ def park(
     report = Report(operation="park", env=env, dry_run=dry_run)
     _cost(report, "before", before)
     extra = {} if poll_seconds is None else {"poll_seconds": poll_seconds}
-    zero = scale.to_zero(aws, outputs, env, dry_run=dry_run, wait=wait, **extra)
+    zero = scale.to_zero(
+        aws, outputs, env, actor=Actor.PARK, reason="ops park", dry_run=dry_run, wait=wait, **extra
+    )
     report.steps += zero.steps
     if not zero.ok:
         return report
@@ -140,8 +143,8 @@ def unpark(
     """Deploy the unparked stacks, then restore the saved scale state; refuse without one."""
     state = scale_state.load(aws, env)
     parameter = names.scale_state_parameter(env)
-    if state is None or state.get("restored_at"):
-        why = "none is saved" if state is None else f"it was restored at {state['restored_at']}"
+    if state is None or not state.pending:
+        why = "none is saved" if state is None else f"it was restored at {state.restored_at}"
         raise OpsError(
             f"refusing to unpark {env}: no saved scale state to restore at {parameter} ({why}); "
             f"park with `ops park` first, or deploy and scale by hand; nothing changed"

@@ -46,6 +46,11 @@ def scale_lock_parameter(env: str) -> str:
     return f"{ssm_prefix(env)}/scale-lock"
 
 
+def rds_stop_parameter(env: str) -> str:
+    """Set by `ops rds stop`: the database is meant to stay stopped (read by the RDS guard)."""
+    return f"{ssm_prefix(env)}/rds-stop"
+
+
 class Outputs:
     """Stack output keys: the contract through which `ops` discovers every resource."""
 

@@ -16,6 +16,7 @@ from ops import rds
 from ops.aws.session import Aws
 from ops.cli import cli
 from ops.errors import OpsError
+from stacks.contract import names
 
 
 def _set_status(d: Deployed, status: str) -> None:
@@ -42,7 +43,10 @@ def test_already_stopped_is_success(deployed: Deployed) -> None:
     )
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["result"] == "already stopped"
-    assert deployed.mutating_calls() == []
+    # the lock, the mark that it is meant to stay stopped, the lock released
+    assert deployed.mutating_calls() == ["PutParameter", "PutParameter", "DeleteParameter"]
+    marked = deployed.client("ssm").get_parameter(Name=names.rds_stop_parameter("staging"))
+    assert "pid" in json.loads(marked["Parameter"]["Value"])["by"]
 
 
 def test_modifying_is_explained(deployed: Deployed) -> None:
@@ -52,7 +56,7 @@ def test_modifying_is_explained(deployed: Deployed) -> None:
     )
     assert result.exit_code == 1
     assert "'modifying'" in result.stderr and "modification" in result.stderr
-    assert deployed.mutating_calls() == []
+    assert deployed.mutating_calls() == ["PutParameter", "DeleteParameter"]  # the lock only
 
 
 def test_read_replica_and_its_source_are_refused(deployed: Deployed) -> None:

@@ -6,6 +6,7 @@ The collectors' schedule rules have their own tests at the end.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import pytest
 from click.testing import CliRunner
@@ -13,6 +14,7 @@ from moto_env import MUTED_BEFORE, PAUSED_BEFORE, Deployed
 
 from ops.cli import cli
 from ops.errors import OpsError
+from ops.scale import count as counting
 from ops.scale import engine as scale
 from ops.scale import state as scale_state
 from stacks.contract import names
@@ -79,6 +81,7 @@ def test_to_zero_saves_state_and_zeroes_everything(deployed: Deployed) -> None:
     }
     assert state["alarms"] == before_actions
     assert state["rds"]["status"] == "available"
+    assert (state["version"], state["phase"], state["actor"]) == (2, "down", "manual")
     # the lock is released
     params = deployed.client("ssm").describe_parameters()["Parameters"]
     assert names.scale_lock_parameter("staging") not in {p["Name"] for p in params}
@@ -231,7 +234,7 @@ def test_partial_failure_reports_and_keeps_state(deployed: Deployed) -> None:
     assert _services(deployed)[deployed.ids["frontend"]]["desiredCount"] == 0
     assert _db(deployed) == "stopped"
     state = scale_state.load(deployed.aws(), "staging")
-    assert state is not None and state["services"]["backend"]["desired"] == 1
+    assert state is not None and state.services["backend"].desired == 1
 
 
 def test_partial_failure_exit_status(deployed: Deployed) -> None:
@@ -246,18 +249,20 @@ def test_partial_failure_exit_status(deployed: Deployed) -> None:
 
 
 def test_to_n_within_bounds(deployed: Deployed) -> None:
-    report = scale.to_count(deployed.aws(), deployed.outputs(), "staging", 3, roles=("backend",))
+    report = counting.to_count(deployed.aws(), deployed.outputs(), "staging", 3, roles=("backend",))
     assert report.ok
     assert _services(deployed)[deployed.ids["backend"]]["desiredCount"] == 3
     assert _services(deployed)[deployed.ids["frontend"]]["desiredCount"] == 1
-    outside = scale.to_count(deployed.aws(), deployed.outputs(), "staging", 4, roles=("backend",))
+    outside = counting.to_count(
+        deployed.aws(), deployed.outputs(), "staging", 4, roles=("backend",)
+    )
     assert not outside.ok and "bounds 1..3" in outside.failed[0].detail
 
 
 def test_to_n_refused_while_scaled_to_zero(deployed: Deployed) -> None:
     _zero(deployed)
     with pytest.raises(OpsError, match="restore"):
-        scale.to_count(deployed.aws(), deployed.outputs(), "staging", 2, roles=("backend",))
+        counting.to_count(deployed.aws(), deployed.outputs(), "staging", 2, roles=("backend",))
 
 
 def test_bad_target_is_usage_error(deployed: Deployed) -> None:
@@ -282,7 +287,7 @@ def test_restore_stops_when_the_database_does_not_start(deployed: Deployed) -> N
     assert not any(_actions(deployed).values())
     assert set(_rules(deployed).values()) == {"DISABLED"}
     state = scale_state.load(deployed.aws(), "staging")
-    assert state is not None and not state.get("restored_at")
+    assert state is not None and state.pending
 
 
 def test_lock_release_failure_is_a_warning(deployed: Deployed, capsys) -> None:
@@ -314,7 +319,8 @@ def test_a_database_stopped_before_stays_stopped(deployed: Deployed) -> None:
     report = scale.restore(deployed.aws(), "staging", wait=False, poll_seconds=0)
     assert report.ok, report.text()
     assert _db(deployed) == "stopped"
-    assert not any(s.resource.startswith("rds") for s in report.steps)
+    [step] = [s for s in report.steps if s.resource.startswith("rds")]
+    assert step.action == "leave as is" and "'stopped'" in step.detail
     assert {s["desiredCount"] for s in _services(deployed).values()} == {1}
 
 
@@ -347,12 +353,12 @@ def test_to_zero_disables_only_the_enabled_collector_rules(deployed: Deployed) -
     assert touched == {name for name, state in before.items() if state == "ENABLED"}
     state = scale_state.load(deployed.aws(), "staging")
     assert state is not None
-    assert state["collectors"] == {name: st == "ENABLED" for name, st in before.items()}
+    assert state.collectors == {name: st == "ENABLED" for name, st in before.items()}
     # a second run keeps the saved state and changes no rule
     deployed.calls.clear()
     assert _zero(deployed).ok
     assert "DisableRule" not in deployed.calls
-    assert scale_state.load(deployed.aws(), "staging")["collectors"] == state["collectors"]
+    assert scale_state.load(deployed.aws(), "staging").collectors == state.collectors
 
 
 def test_restore_enables_exactly_the_rules_that_were_enabled(deployed: Deployed) -> None:
@@ -388,7 +394,7 @@ def test_restore_of_a_state_saved_without_collectors(deployed: Deployed) -> None
     _zero(deployed)
     parameter = names.scale_state_parameter("staging")
     state = scale_state.load(deployed.aws(), "staging")
-    del state["collectors"]  # as saved before the rules were paused
+    state = replace(state, collectors=None)  # as saved before the rules were paused
     scale_state.save(deployed.aws(), "staging", state, overwrite=True)
     deployed.calls.clear()
     report = scale.restore(deployed.aws(), "staging", wait=False, poll_seconds=0)
@@ -405,7 +411,7 @@ def test_to_zero_adds_the_rules_to_a_state_saved_without_them(deployed: Deployed
     before = _rules(deployed)
     _zero(deployed)
     state = scale_state.load(deployed.aws(), "staging")
-    del state["collectors"]  # an older run: state saved, rules never touched
+    state = replace(state, collectors=None)  # an older run: state saved, rules never touched
     scale_state.save(deployed.aws(), "staging", state, overwrite=True)
     for name, was in before.items():
         if was == "ENABLED":

@@ -167,7 +167,7 @@ def test_park_scales_to_zero_then_deploys_parked_stacks_in_reverse_order(aws: Aw
     assert set(_desired(aws).values()) == {0}
     assert _rds_status(aws) == "stopped"
     assert _actions_enabled(aws) == {False}
-    assert scale_state.load(aws, ENV)["services"]["backend"]["desired"] == 2
+    assert scale_state.load(aws, ENV).services["backend"].desired == 2
     costs = [s.detail for s in report.steps if s.resource == "monthly cost"]
     assert costs == ["$300.00 (current)", "$12.00 (current)"]
 
@@ -208,7 +208,7 @@ def test_park_then_unpark_deploys_everything_then_restores(aws: Aws) -> None:
     assert _desired(aws) == {SERVICE_NAMES["backend"]: 2, SERVICE_NAMES["frontend"]: 1}
     assert _rds_status(aws) == "available"
     assert _actions_enabled(aws) == {True}
-    assert scale_state.load(aws, ENV)["restored_at"]
+    assert scale_state.load(aws, ENV).restored_at
     with pytest.raises(OpsError, match="it was restored at"):
         _unpark(aws, FakeCdk())
 
