@@ -39,7 +39,9 @@ def run_migrations_online() -> None:
         return
     section = config.get_section(config.config_ini_section) or {}
     section["sqlalchemy.url"] = get_url()
-    connectable = engine_from_config(section, prefix="sqlalchemy.", poolclass=pool.NullPool)
+    connectable = engine_from_config(
+        section, prefix="sqlalchemy.", poolclass=pool.NullPool, hide_parameters=True
+    )
     with connectable.connect() as conn:
         context.configure(connection=conn, target_metadata=target_metadata, compare_type=True)
         with context.begin_transaction():

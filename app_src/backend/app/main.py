@@ -1,4 +1,5 @@
-"""The FastAPI application: API router, CORS, rate limiting, metrics, Redis client lifecycle."""
+"""The FastAPI application: API router, middleware (5xx metrics, content digest, body limit, rate
+limiting, CORS, data-free 500s), validation errors, Redis client lifecycle."""
 
 from __future__ import annotations
 
@@ -10,15 +11,20 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.routing import APIRoute
 
 from app import metrics
+from app.api.errors import COMMON_RESPONSES, validation_error
 from app.api.main import api_router
+from app.body_limit import BodyLimitMiddleware
+from app.content_digest import ContentDigestMiddleware
 from app.core.config import settings
 from app.core.db import async_engine
 from app.core.redis import close_redis, get_redis
 from app.ratelimit import RateLimitMiddleware
+from app.server_errors import ServerErrorMiddleware
 
 log = logging.getLogger("app")
 DOC_PATHS = ("/docs", "/redoc", "/openapi.json")
@@ -82,6 +88,10 @@ def create_app() -> FastAPI:
         generate_unique_id_function=custom_generate_unique_id,
         lifespan=lifespan,
     )
+    app.add_exception_handler(RequestValidationError, validation_error)
+    # Added innermost first: a request meets the 5xx counter, the digest, the body limit, the
+    # limiter, CORS, then the data-free 500s around the routes.
+    app.add_middleware(ServerErrorMiddleware)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
@@ -101,8 +111,16 @@ def create_app() -> FastAPI:
             fail_open=settings.RATE_LIMIT_FAIL_OPEN,
             exempt=is_exempt,
         )
+    login_path = f"{settings.API_V1_STR}/login/access-token"
+    app.add_middleware(
+        BodyLimitMiddleware,
+        default=settings.MAX_BODY_BYTES,
+        per_path={login_path: settings.MAX_LOGIN_BODY_BYTES},
+    )
+    if settings.CONTENT_DIGEST_ENABLED:
+        app.add_middleware(ContentDigestMiddleware)
     app.add_middleware(metrics.ServerErrorCounter)  # outermost: sees every answer
-    app.include_router(api_router, prefix=settings.API_V1_STR)
+    app.include_router(api_router, prefix=settings.API_V1_STR, responses=COMMON_RESPONSES)
     return app
 
 

@@ -13,6 +13,7 @@ from sqlalchemy.dialects import postgresql as pg
 from sqlmodel import Field, SQLModel
 
 from app.core.columns import QTY, USD, Dec, aware, tz_column, utc_day, utcnow
+from app.core.inputs import Amount, Quantity, Symbol, Text, TradeTime
 
 
 # --- users -------------------------------------------------------------------------------------
@@ -30,13 +31,14 @@ class User(UserBase, table=True):
 
 
 class UserCreate(UserBase):
-    password: str = Field(min_length=8, max_length=128)
+    full_name: Text | None = Field(default=None, max_length=255)
+    password: Text = Field(min_length=8, max_length=128)
 
 
 class UserRegister(SQLModel):
     email: EmailStr = Field(max_length=255)
-    password: str = Field(min_length=8, max_length=128)
-    full_name: str | None = Field(default=None, max_length=255)
+    password: Text = Field(min_length=8, max_length=128)
+    full_name: Text | None = Field(default=None, max_length=255)
 
 
 class UserPublic(UserBase):
@@ -189,22 +191,14 @@ Side = Literal["buy", "sell"]
 
 
 class OrderCreate(SQLModel):
-    symbol: str = Field(min_length=1, max_length=32)
+    """An executed trade as the API accepts it: each value fits its column unchanged."""
+
+    symbol: Symbol
     side: Side
-    quantity: Decimal = Field(gt=0)
-    price: Decimal = Field(ge=0)
-    fee: Decimal = Field(default=Decimal(0), ge=0)
-    executed_at: datetime | None = None
-
-    @field_validator("symbol")
-    @classmethod
-    def _upper(cls, value: str) -> str:
-        return value.strip().upper()
-
-    @field_validator("executed_at")
-    @classmethod
-    def _aware(cls, value: datetime | None) -> datetime | None:
-        return aware(value)
+    quantity: Quantity
+    price: Amount
+    fee: Amount = Decimal(0)
+    executed_at: TradeTime | None = None
 
 
 class Order(SQLModel, table=True):
@@ -233,19 +227,9 @@ class OrderPublic(SQLModel):
 
 
 class PriceCreate(SQLModel):
-    symbol: str = Field(min_length=1, max_length=32)
-    price_usd: Decimal = Field(ge=0)
-    observed_at: datetime | None = None
-
-    @field_validator("symbol")
-    @classmethod
-    def _upper(cls, value: str) -> str:
-        return value.strip().upper()
-
-    @field_validator("observed_at")
-    @classmethod
-    def _aware(cls, value: datetime | None) -> datetime | None:
-        return aware(value)
+    symbol: Symbol
+    price_usd: Amount
+    observed_at: TradeTime | None = None
 
 
 class Price(SQLModel, table=True):

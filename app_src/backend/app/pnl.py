@@ -2,6 +2,7 @@
 
 Pure functions on Decimals. A buy opens a lot whose cost includes its fee; a sell consumes the
 oldest lots first; its realized PnL is (quantity x price - sell fee) - cost of the consumed lots.
+Arithmetic runs in a context wide enough for any values the columns hold (columns.WIDE).
 """
 
 from __future__ import annotations
@@ -9,11 +10,12 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import Decimal, localcontext
 from typing import Protocol
 
 from sqlmodel import SQLModel
 
+from app.core.columns import WIDE
 from app.models import Dec
 
 ZERO = Decimal(0)
@@ -88,8 +90,9 @@ class Book:
 def replay(trades: Iterable[Trade]) -> dict[str, Book]:
     """Books per symbol; trades must be in execution order."""
     books: dict[str, Book] = {}
-    for trade in trades:
-        books.setdefault(trade.symbol, Book()).apply(trade)
+    with localcontext(WIDE):
+        for trade in trades:
+            books.setdefault(trade.symbol, Book()).apply(trade)
     return books
 
 
@@ -118,30 +121,33 @@ class PnLSummary(SQLModel):
 
 def positions(books: Mapping[str, Book], prices: Mapping[str, Decimal]) -> list[PositionPnL]:
     """One row per symbol ever traded; unrealized is None when an open position has no price."""
-    rows = []
-    for symbol in sorted(books):
-        book = books[symbol]
-        qty, cost = book.quantity, book.cost
-        price = prices.get(symbol)
-        value = qty * price if price is not None else (ZERO if qty == 0 else None)
-        rows.append(
-            PositionPnL(
-                symbol=symbol,
-                quantity=qty,
-                cost_basis=usd(cost),
-                average_cost=usd(cost / qty) if qty else None,
-                latest_price=price,
-                market_value=usd(value) if value is not None else None,
-                realized_pnl=usd(book.realized),
-                unrealized_pnl=usd(value - cost) if value is not None else None,
-                fees=usd(book.fees),
-            )
-        )
-    return rows
+    with localcontext(WIDE):
+        return [_position(symbol, books[symbol], prices.get(symbol)) for symbol in sorted(books)]
+
+
+def _position(symbol: str, book: Book, price: Decimal | None) -> PositionPnL:
+    qty, cost = book.quantity, book.cost
+    value = qty * price if price is not None else (ZERO if qty == 0 else None)
+    return PositionPnL(
+        symbol=symbol,
+        quantity=qty,
+        cost_basis=usd(cost),
+        average_cost=usd(cost / qty) if qty else None,
+        latest_price=price,
+        market_value=usd(value) if value is not None else None,
+        realized_pnl=usd(book.realized),
+        unrealized_pnl=usd(value - cost) if value is not None else None,
+        fees=usd(book.fees),
+    )
 
 
 def summarize(rows: list[PositionPnL]) -> PnLSummary:
     """Totals over the positions; unpriced open positions are listed, not valued."""
+    with localcontext(WIDE):
+        return _summary(rows)
+
+
+def _summary(rows: list[PositionPnL]) -> PnLSummary:
     realized = sum((r.realized_pnl for r in rows), ZERO)
     unrealized = sum((r.unrealized_pnl for r in rows if r.unrealized_pnl is not None), ZERO)
     return PnLSummary(

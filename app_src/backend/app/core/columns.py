@@ -4,21 +4,25 @@ expression, decimals that serialize as plain strings."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from decimal import Decimal
+from decimal import Context, Decimal
 from typing import Annotated
 
 import sqlalchemy as sa
 from pydantic import PlainSerializer
 
+QTY = sa.Numeric(38, 18)
+USD = sa.Numeric(38, 8)
+# Arithmetic on column values: a product of two numeric(38, 18) values has up to 76 digits, and
+# the default context (28 digits) would round it or fail to quantize it. 100 keeps them exact.
+WIDE = Context(prec=100)
+
 
 # Decimals leave the API as plain fixed-point strings without trailing zeros ("201.5", "0").
 def _plain(value: Decimal) -> str:
-    return format(value.normalize(), "f")
+    return format(value.normalize(WIDE), "f")
 
 
 Dec = Annotated[Decimal, PlainSerializer(_plain, return_type=str, when_used="json")]
-QTY = sa.Numeric(38, 18)
-USD = sa.Numeric(38, 8)
 
 
 def utcnow() -> datetime:

@@ -49,6 +49,10 @@ class Settings(BaseSettings):
     RATE_LIMIT_FAIL_OPEN: bool = True
     METRICS_FLUSH_SECONDS: float = Field(default=60.0, gt=0)  # app.metrics: one EMF line per period
 
+    MAX_BODY_BYTES: int = 1024 * 1024
+    MAX_LOGIN_BODY_BYTES: int = 16 * 1024
+    CONTENT_DIGEST_ENABLED: bool = True
+
     CRYPTOPANIC_API_KEY: str | None = None
     NEWSCATCHER_API_KEY: str | None = None
     NANSEN_API_KEY: str | None = None

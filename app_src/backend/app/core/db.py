@@ -8,13 +8,19 @@ round trip and no thread hop. Per process at most 20 + 10 connections.
 from __future__ import annotations
 
 import anyio
+import psycopg
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlmodel import Session, create_engine
 
 from app.core.config import settings
+from app.core.pg_loaders import register_tolerant_timestamps
 
+register_tolerant_timestamps(psycopg.adapters)  # every connection of the process
+
+# hide_parameters: errors and logs show the SQL without its values (passwords, hashes, e-mails).
 engine = create_engine(
     settings.SQLALCHEMY_DATABASE_URI,
+    hide_parameters=True,
     pool_pre_ping=True,
     pool_size=10,
     max_overflow=10,
@@ -24,6 +30,7 @@ engine = create_engine(
 ASYNC_POOL_SIZE = 10
 async_engine = create_async_engine(
     settings.SQLALCHEMY_DATABASE_URI,
+    hide_parameters=True,
     pool_pre_ping=True,
     pool_size=ASYNC_POOL_SIZE,
     max_overflow=0,

@@ -9,23 +9,28 @@ from fastapi import APIRouter, HTTPException, Query
 
 from app import crud
 from app.api.deps import CurrentUser, SessionDep
+from app.api.errors import AUTH_RESPONSES
+from app.api.params import Skip
+from app.core.inputs import Text
 from app.models import NewsItemPublic, NewsPage
 
-router = APIRouter(prefix="/news", tags=["news"])
+router = APIRouter(prefix="/news", tags=["news"], responses=AUTH_RESPONSES)
 
 
 @router.get("/", response_model=NewsPage)
 def read_news(
     session: SessionDep,
     _: CurrentUser,
-    currency: str | None = Query(None, max_length=32, description="e.g. BTC"),
-    source: str | None = Query(None, max_length=64, description="cryptopanic or newscatcher"),
+    currency: Annotated[Text | None, Query(max_length=32, description="e.g. BTC")] = None,
+    source: Annotated[
+        Text | None, Query(max_length=64, description="cryptopanic or newscatcher")
+    ] = None,
     date_from: Annotated[
         date | None, Query(description="first UTC collection day, inclusive")
     ] = None,
     date_to: Annotated[date | None, Query(description="last UTC collection day, inclusive")] = None,
-    skip: int = Query(0, ge=0),
-    limit: int = Query(50, ge=1, le=200),
+    skip: Skip = 0,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> NewsPage:
     if date_from and date_to and date_from > date_to:
         raise HTTPException(status_code=422, detail="date_from is after date_to")

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Annotated
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter, HTTPException, Query
 from sqlmodel import SQLModel
 
 from app import ledger
 from app.api.deps import CurrentAdmin, CurrentUser, SessionDep
+from app.api.errors import AUTH_RESPONSES, BAD_REQUEST
+from app.core.inputs import Symbol
 from app.models import Dec, OrderCreate, OrderPublic, PriceCreate, PricePublic
 from app.pnl import OversellError, PnLSummary, PositionPnL, summarize
 
-router = APIRouter(prefix="/pnl", tags=["pnl"])
+router = APIRouter(prefix="/pnl", tags=["pnl"], responses=AUTH_RESPONSES)
 
 
 class RealizedPnL(SQLModel):
@@ -25,7 +28,7 @@ class UnrealizedPnL(SQLModel):
     by_symbol: dict[str, Dec | None]
 
 
-@router.post("/orders", response_model=OrderPublic, status_code=201)
+@router.post("/orders", response_model=OrderPublic, status_code=201, responses=BAD_REQUEST)
 def create_order(session: SessionDep, user: CurrentUser, order_in: OrderCreate) -> OrderPublic:
     try:
         order = ledger.add_order(session, user.id, order_in)
@@ -36,7 +39,9 @@ def create_order(session: SessionDep, user: CurrentUser, order_in: OrderCreate) 
 
 @router.get("/orders", response_model=list[OrderPublic])
 def read_orders(
-    session: SessionDep, user: CurrentUser, symbol: str | None = None
+    session: SessionDep,
+    user: CurrentUser,
+    symbol: Annotated[Symbol | None, Query(description="e.g. BTC")] = None,
 ) -> list[OrderPublic]:
     return [
         OrderPublic.model_validate(o) for o in ledger.list_orders(session, user.id, symbol=symbol)

@@ -2,32 +2,33 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query
 
 from app import crud
 from app.api.deps import CurrentUser, SessionDep
-from app.models import SmartMoneyFlowPublic, SmartMoneyPage, aware
+from app.api.errors import AUTH_RESPONSES
+from app.api.params import Skip
+from app.core.inputs import Instant, Text
+from app.models import SmartMoneyFlowPublic, SmartMoneyPage
 
-router = APIRouter(prefix="/smart-money", tags=["smart-money"])
+router = APIRouter(prefix="/smart-money", tags=["smart-money"], responses=AUTH_RESPONSES)
 
 
 @router.get("/flows", response_model=SmartMoneyPage)
 def read_flows(
     session: SessionDep,
     _: CurrentUser,
-    token: str | None = Query(None, max_length=128, description="symbol or address"),
-    chain: str | None = Query(None, max_length=32),
+    token: Annotated[Text | None, Query(max_length=128, description="symbol or address")] = None,
+    chain: Annotated[Text | None, Query(max_length=32)] = None,
     start: Annotated[
-        datetime | None, Query(description="period_start >= start (naive = UTC)")
+        Instant | None, Query(description="period_start >= start (naive = UTC)")
     ] = None,
-    end: Annotated[datetime | None, Query(description="period_start < end (naive = UTC)")] = None,
-    skip: int = Query(0, ge=0),
-    limit: int = Query(100, ge=1, le=500),
+    end: Annotated[Instant | None, Query(description="period_start < end (naive = UTC)")] = None,
+    skip: Skip = 0,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> SmartMoneyPage:
-    start, end = aware(start), aware(end)
     if start and end and start >= end:
         raise HTTPException(status_code=422, detail="start must be before end")
     rows, count, total = crud.list_smart_money(
