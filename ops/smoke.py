@@ -1,4 +1,4 @@
-"""`ops smoke`: HTTP checks of the backend and frontend health paths through the load balancer."""
+"""`ops smoke`: HTTP checks of the backend and frontend health paths through the public URL."""
 
 from __future__ import annotations
 
@@ -15,8 +15,9 @@ CHECKS = {names.BACKEND: names.BACKEND_HEALTH_PATH, names.FRONTEND: names.FRONTE
 
 
 def base_url(outputs: StackOutputs) -> str:
-    """The ALB's URL from the Service stack (HTTP redirects to HTTPS when a certificate is set)."""
-    return f"http://{outputs.value(names.Outputs.LOAD_BALANCER_DNS_NAME)}"
+    """The public URL from the Service stack (CloudFront over HTTPS, unless plain HTTP is
+    acknowledged); it is absent only for a parked plain-HTTP env, which is then a clear error."""
+    return outputs.value(names.Outputs.PUBLIC_URL)
 
 
 def check_url(url: str, *, timeout: float = TIMEOUT_SECONDS) -> dict[str, Any]:
@@ -37,7 +38,7 @@ def check_url(url: str, *, timeout: float = TIMEOUT_SECONDS) -> dict[str, Any]:
 def run(
     outputs: StackOutputs, *, timeout: float = TIMEOUT_SECONDS, base: str | None = None
 ) -> list[dict[str, Any]]:
-    """One result per service health path, through the ALB (or `base`, e.g. the site's domain)."""
+    """One result per service health path, through the public URL (or `base`)."""
     base = (base or base_url(outputs)).rstrip("/")
     return [
         {"service": service, **check_url(base + path, timeout=timeout)}

@@ -16,7 +16,7 @@ from stacks.contract import names
 
 CLIENTS = (
     "ecs", "application-autoscaling", "rds", "elasticache", "elbv2", "cloudwatch", "ssm",
-    "cloudformation", "events",
+    "cloudformation", "events", "cloudfront",
 )  # fmt: skip
 
 
@@ -57,6 +57,24 @@ def _targets(aws: Aws, outputs: StackOutputs) -> dict[str, Any]:
         states = Counter(d["TargetHealth"]["State"] for d in health["TargetHealthDescriptions"])
         result[role] = dict(sorted(states.items()))
     return result
+
+
+def _edge(aws: Aws, outputs: StackOutputs) -> dict[str, Any]:
+    """The public URL and, behind CloudFront, the distribution's deployment state."""
+    service = outputs.of_stack(names.SERVICE)
+    url = service.get(names.Outputs.PUBLIC_URL)
+    distribution_id = service.get(names.Outputs.DISTRIBUTION_ID)
+    if distribution_id is None:  # acknowledged plain HTTP: the URL is the load balancer's
+        return {"url": url, "distribution": None}
+    found = aws.client("cloudfront").get_distribution(Id=distribution_id)["Distribution"]
+    return {
+        "url": url,
+        "distribution": distribution_id,
+        "status": found["Status"],
+        "enabled": found["DistributionConfig"]["Enabled"],
+        # stacks/contract/parked.py: no load balancer, a function answers "paused"
+        "paused": names.Outputs.LOAD_BALANCER_DNS_NAME not in service,
+    }
 
 
 def _collectors(aws: Aws, outputs: StackOutputs) -> dict[str, Any]:
@@ -109,6 +127,7 @@ def collect(aws: Aws, outputs: StackOutputs, env: str) -> dict[str, Any]:
         "rds": lambda: rds.status(aws, instance_id).to_dict(),
         "redis": lambda: _redis(aws, outputs),
         "targets": lambda: _targets(aws, outputs),
+        "edge": lambda: _edge(aws, outputs),
         "collectors": lambda: _collectors(aws, outputs),
         "alarms": lambda: _alarms(aws, env),
         "scale": lambda: _scaled(aws, env),
@@ -159,6 +178,14 @@ def text(status: dict[str, Any]) -> str:
             lines.append(f"  WARNING: {rds_['warning']}")
     if "error" not in status["redis"]:
         lines.append(f"  redis     {status['redis']['status']}")
+    edge = status.get("edge", {"error": ""})
+    if "error" not in edge:
+        url = edge["url"] or "none (parked, plain HTTP)"
+        if edge["distribution"] is None:
+            lines.append(f"  public    {url} (plain HTTP, acknowledged in the env's YAML)")
+        else:
+            paused = ", answering 503 paused" if edge["paused"] else ""
+            lines.append(f"  public    {url} (CloudFront {edge['status']}{paused})")
     if "error" not in status["targets"]:
         for role, states in status["targets"].items():
             listed = ", ".join(f"{k} {v}" for k, v in states.items()) or "no targets"

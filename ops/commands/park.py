@@ -28,7 +28,9 @@ def _burns(obj: OpsContext, env: str, *, dry_run: bool, parked_after: bool) -> d
 @mutating_options
 @click.pass_obj
 def park(obj: OpsContext, env: str, as_json: bool, dry_run: bool, yes: bool, wait: bool) -> None:
-    """Scale to zero, then deploy without NAT gateways, Redis and the load balancer."""
+    """Scale to zero, then deploy without NAT gateways, Redis and the load balancer.
+
+    The public URL stays and answers 503 "paused" until `ops unpark`."""
     from cdk_app.config import load
     from ops.confirm import confirm
     from ops.console import warn

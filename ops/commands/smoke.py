@@ -15,12 +15,13 @@ from ops.options import reading_options
 @click.option("--timeout", default=10.0, show_default=True, help="Seconds per request.")
 @click.option(
     "--base-url",
-    help="Check through this URL instead of the ALB's DNS name (e.g. https://your-domain, "
-    "when the certificate does not cover the ALB's name).",
+    help="Check through this URL instead of the stack output PublicUrl.",
 )
 @click.pass_obj
 def smoke(obj: OpsContext, env: str, as_json: bool, timeout: float, base_url: str | None) -> None:
-    """GET the backend and frontend health paths through the load balancer."""
+    """GET the backend and frontend health paths through the public URL (stack output PublicUrl).
+
+    A parked environment answers 503 "paused" there: the check fails until `ops unpark`."""
     from ops import smoke as logic
 
     results = logic.run(obj.outputs(env), timeout=timeout, base=base_url)

@@ -29,9 +29,10 @@ ROOT = Path(__file__).resolve().parents[2]
 Runner = Callable[[Sequence[str]], int]
 Burn = Callable[[], Estimate]
 DNS_WARNING = (
-    "the load balancer is created anew: its DNS name (stack output LoadBalancerDnsName) has "
-    "changed; point any CNAME or alias record at the new name"
+    "plain HTTP (edge.cloudfront: false): the load balancer is created anew and its DNS name "
+    "(stack outputs PublicUrl, LoadBalancerDnsName) has changed; point any CNAME at {url}"
 )
+URL_KEPT = "public URL unchanged (CloudFront): {url}"
 
 
 def _base(env: str, *, parked: bool) -> list[str]:
@@ -162,5 +163,17 @@ def unpark(
     report.steps += restored.steps
     if restored.ok:
         _cost(report, "after (estimated)" if dry_run else "after", after)
-        report.add("load balancer", "note", detail=DNS_WARNING)
+        report.add("public URL", "note", detail=url_note(aws, env))
     return report
+
+
+def url_note(aws: Aws, env: str) -> str:
+    """Whether the public URL survived unparking: always behind CloudFront (stacks/edge.py)."""
+    try:
+        service = StackOutputs(aws, env).of_stack(names.SERVICE)
+    except OpsError as exc:
+        return f"not read: {exc.message}"
+    url = service.get(names.Outputs.PUBLIC_URL, "(no PublicUrl output: redeploy the stacks)")
+    if names.Outputs.DISTRIBUTION_ID in service:
+        return URL_KEPT.format(url=url)
+    return DNS_WARNING.format(url=url)

@@ -185,6 +185,30 @@ def build(env: str = ENV) -> Deployed:
             VpcId=vpc,
             TargetType="ip",
         )["TargetGroups"][0]["TargetGroupArn"]
+    distribution = client("cloudfront").create_distribution(
+        DistributionConfig={
+            "CallerReference": names.resource_name(env, "edge"),
+            "Comment": f"OhMyCoins {env}",
+            "Enabled": True,
+            "Origins": {
+                "Quantity": 1,
+                "Items": [
+                    {
+                        "Id": "alb",
+                        "DomainName": alb_dns,
+                        "CustomOriginConfig": {
+                            "HTTPPort": 80,
+                            "HTTPSPort": 443,
+                            "OriginProtocolPolicy": "http-only",
+                        },
+                    }
+                ],
+            },
+            "DefaultCacheBehavior": {"TargetOriginId": "alb", "ViewerProtocolPolicy": "https-only"},
+        }
+    )["Distribution"]
+    ids["distribution"] = distribution["Id"]
+    ids["public_url"] = f"https://{distribution['DomainName']}"
     sns = client("sns")
     topic = sns.create_topic(Name=names.resource_name(env, "alarms"))["TopicArn"]
     sns.subscribe(TopicArn=topic, Protocol="email", Endpoint="oncall@example.com")
@@ -235,6 +259,8 @@ def build(env: str = ENV) -> Deployed:
             out.CLUSTER_NAME: cluster,
             out.BACKEND_SERVICE_NAME: ids[names.BACKEND],
             out.FRONTEND_SERVICE_NAME: ids[names.FRONTEND],
+            out.PUBLIC_URL: ids["public_url"],
+            out.DISTRIBUTION_ID: ids["distribution"],
             out.LOAD_BALANCER_DNS_NAME: alb_dns,
             out.BACKEND_TARGET_GROUP_ARN: ids["backend_tg"],
             out.FRONTEND_TARGET_GROUP_ARN: ids["frontend_tg"],

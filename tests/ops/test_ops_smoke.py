@@ -1,4 +1,4 @@
-"""`ops smoke`: the health paths through the load balancer's DNS name (a local HTTP server here)."""
+"""`ops smoke`: the health paths through the public URL (a local HTTP server here)."""
 
 from __future__ import annotations
 
@@ -30,13 +30,13 @@ class Handler(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def alb(deployed: Deployed) -> Iterator[type[Handler]]:
-    """Point the Service stack's LoadBalancerDnsName at a local server."""
+    """Point the Service stack's PublicUrl at a local server."""
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     cfn, stack = deployed.client("cloudformation"), names.stack_name("staging", names.SERVICE)
     outputs = cfn.describe_stacks(StackName=stack)["Stacks"][0]["Outputs"]
     values = {o["OutputKey"]: o["OutputValue"] for o in outputs}
-    values[names.Outputs.LOAD_BALANCER_DNS_NAME] = f"127.0.0.1:{server.server_address[1]}"
+    values[names.Outputs.PUBLIC_URL] = f"http://127.0.0.1:{server.server_address[1]}"
     body = {
         "Resources": {"M": {"Type": "AWS::SSM::Parameter",
                             "Properties": {"Name": "/svc", "Type": "String", "Value": "s"}}},

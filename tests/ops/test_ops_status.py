@@ -35,6 +35,14 @@ def test_status_json_sections(deployed: Deployed) -> None:
     assert rules.pop(names.resource_name("staging", "collect", PAUSED_BEFORE)) == "DISABLED"
     assert set(rules.values()) == {"ENABLED"}
     assert data["collectors"]["by_state"] == {"DISABLED": 1, "ENABLED": 2}
+    assert data["edge"] == {
+        "url": deployed.ids["public_url"],
+        "distribution": deployed.ids["distribution"],
+        "status": "Deployed",
+        "enabled": True,
+        "paused": False,
+    }
+    assert data["edge"]["url"].startswith("https://")
 
 
 def test_status_text_after_scaling_to_zero(deployed: Deployed) -> None:
@@ -45,6 +53,7 @@ def test_status_text_after_scaling_to_zero(deployed: Deployed) -> None:
     assert "SCALED TO ZERO" in result.stdout
     assert "scaling suspended" in result.stdout and "database  stopped" in result.stdout
     assert "collectors DISABLED 3" in result.stdout
+    assert f"public    {deployed.ids['public_url']} (CloudFront Deployed)" in result.stdout
     assert deployed.calls.count("DescribeStacks") >= 2
 
 

@@ -26,6 +26,7 @@ CLUSTER = names.resource_name(ENV, "cluster")
 SERVICE_NAMES = {role: names.resource_name(ENV, role) for role in names.SERVICES}
 DB = names.resource_name(ENV, "postgres")
 CONTEXT = ["-c", f"env={ENV}"]
+PUBLIC_URL = "https://d111111abcdef8.cloudfront.net"
 PARK_COMMANDS = [
     ["npx", "cdk", "deploy", "--exclusively", f"OhMyCoins-{ENV}-{part}", *CONTEXT]
     + ["-c", "parked=true", "--require-approval", "never"]
@@ -123,6 +124,8 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Aws]:
                 names.Outputs.CLUSTER_NAME: CLUSTER,
                 names.Outputs.BACKEND_SERVICE_NAME: SERVICE_NAMES["backend"],
                 names.Outputs.FRONTEND_SERVICE_NAME: SERVICE_NAMES["frontend"],
+                names.Outputs.PUBLIC_URL: PUBLIC_URL,
+                names.Outputs.DISTRIBUTION_ID: "E2EXAMPLE",
             },
         )
         yield aws
@@ -209,6 +212,8 @@ def test_park_then_unpark_deploys_everything_then_restores(aws: Aws) -> None:
     assert _rds_status(aws) == "available"
     assert _actions_enabled(aws) == {True}
     assert scale_state.load(aws, ENV).restored_at
+    (note,) = (s.detail for s in report.steps if s.resource == "public URL")
+    assert note == f"public URL unchanged (CloudFront): {PUBLIC_URL}"
     with pytest.raises(OpsError, match="it was restored at"):
         _unpark(aws, FakeCdk())
 
@@ -294,3 +299,13 @@ def test_park_without_the_cdk_cli_refuses_before_changing_anything(
         )
     assert _desired(aws) == {SERVICE_NAMES["backend"]: 2, SERVICE_NAMES["frontend"]: 1}
     assert scale_state.load(aws, ENV) is None
+
+
+def test_url_note_warns_when_plain_http_moves_the_url(aws: Aws) -> None:
+    cfn = aws.client("cloudformation")
+    cfn.delete_stack(StackName=names.stack_name(ENV, names.SERVICE))
+    _stack(cfn, names.SERVICE, {names.Outputs.PUBLIC_URL: "http://new-alb.example"})
+    note = parking.url_note(aws, ENV)
+    assert "has changed" in note and note.endswith("http://new-alb.example")
+    cfn.delete_stack(StackName=names.stack_name(ENV, names.SERVICE))
+    assert parking.url_note(aws, ENV).startswith("not read: stack OhMyCoins-staging-Service")
