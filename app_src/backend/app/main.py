@@ -47,6 +47,8 @@ async def lifespan(_: FastAPI) -> AsyncIterator[None]:
     for name in ("CRYPTOPANIC_API_KEY", "NEWSCATCHER_API_KEY", "NANSEN_API_KEY"):
         if settings.api_key(name) is None:
             log.warning("%s is unset or a placeholder: its collector is disabled", name)
+    if settings.SECRET_KEY_PREVIOUS and settings.SECRET_KEY_ROTATED_AT is None:
+        log.warning("SECRET_KEY_PREVIOUS without SECRET_KEY_ROTATED_AT: its tokens are refused")
     freeze_startup_objects()
     flusher = asyncio.create_task(
         metrics.flush_periodically(settings.ENVIRONMENT, settings.METRICS_FLUSH_SECONDS)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Literal
 from urllib.parse import quote
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # The marker the infrastructure writes into secrets an operator has not set yet; the same value as
@@ -26,6 +27,10 @@ class Settings(BaseSettings):
     LOG_LEVEL: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
     SECRET_KEY: str = PLACEHOLDER
+    # After a rotation: the key before SECRET_KEY and when it was replaced (ISO-8601, UTC). Tokens
+    # it signed before then stay valid until then + ACCESS_TOKEN_EXPIRE_MINUTES (app.core.security).
+    SECRET_KEY_PREVIOUS: str | None = None
+    SECRET_KEY_ROTATED_AT: datetime | None = None
     ACCESS_TOKEN_EXPIRE_MINUTES: int = 60 * 24
     BACKEND_CORS_ORIGINS: str = ""
     FIRST_SUPERUSER: str | None = None
@@ -77,6 +82,14 @@ class Settings(BaseSettings):
         value = getattr(self, name)
         return None if not value or value == PLACEHOLDER else value
 
+    @field_validator("SECRET_KEY_ROTATED_AT")
+    @classmethod
+    def _utc(cls, value: datetime | None) -> datetime | None:
+        """Naive means UTC."""
+        if value is None or value.tzinfo is not None:
+            return value
+        return value.replace(tzinfo=UTC)
+
     @model_validator(mode="after")
     def _refuse_placeholders(self) -> Settings:
         if self.ENVIRONMENT in RELAXED_ENVIRONMENTS:
@@ -95,6 +108,11 @@ class Settings(BaseSettings):
             )
         if len(self.SECRET_KEY) < 32:
             raise ValueError("SECRET_KEY must be at least 32 characters outside local/test")
+        previous = self.SECRET_KEY_PREVIOUS
+        if previous is not None and (previous == PLACEHOLDER or len(previous) < 32):
+            raise ValueError(
+                "SECRET_KEY_PREVIOUS must be at least 32 characters outside local/test"
+            )
         return self
 
 
