@@ -133,8 +133,10 @@ def finish_run(
     stored: int,
     errors: list[str],
     status: str,
+    page_sha256: list[str] | None = None,
 ) -> CollectorRun:
-    """Close a run with its counts, its error messages and a final status.
+    """Close a run with its counts, its error messages, a final status and the SHA-256 of each
+    provider page received.
 
     status: `success`, `partial` (some errors), `failed` or `disabled` (missing API key).
     """
@@ -143,6 +145,7 @@ def finish_run(
     run.stored = stored
     run.errors = list(errors)
     run.status = status
+    run.page_sha256 = list(page_sha256 or [])
     session.add(run)
     session.commit()
     session.refresh(run)

@@ -184,6 +184,11 @@ class CollectorRun(SQLModel, table=True):
         default_factory=list,
         sa_column=sa.Column(pg.JSONB, nullable=False, server_default="[]"),
     )
+    # SHA-256 (hex) of each provider page received, in order: what an audit compares against.
+    page_sha256: list[str] = Field(
+        default_factory=list,
+        sa_column=sa.Column(pg.JSONB, nullable=False, server_default="[]"),
+    )
 
 
 # --- orders, prices, PnL -------------------------------------------------------------------------

@@ -23,11 +23,13 @@ def recorded(name: str) -> Any:
 
 
 class FakeApi:
-    """Answers requests from a queue of (status, body, headers) and keeps every request seen."""
+    """Answers requests from a queue of (status, body, headers) and keeps every request seen and
+    every response body sent (`sent`: status and bytes)."""
 
     def __init__(self, responses: list[tuple[int, Any, dict[str, str]]]) -> None:
         self.responses = list(responses)
         self.requests: list[httpx.Request] = []
+        self.sent: list[tuple[int, bytes]] = []
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
         self.requests.append(request)
@@ -36,7 +38,9 @@ class FakeApi:
         status, body, headers = self.responses.pop(0)
         if isinstance(body, Exception):
             raise body
-        return httpx.Response(status, json=body, headers=headers)
+        response = httpx.Response(status, json=body, headers=headers)
+        self.sent.append((status, response.content))
+        return response
 
     def client(self) -> httpx.Client:
         return httpx.Client(transport=httpx.MockTransport(self))

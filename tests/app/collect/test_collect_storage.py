@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from datetime import UTC, datetime
 
@@ -111,3 +112,36 @@ def test_a_missing_key_disables_the_collector(db_session, fake_api, sleeps, capl
     assert "cryptopanic collector disabled: CRYPTOPANIC_API_KEY is not set" in caplog.text
     record = db_session.exec(select(CollectorRun)).one()
     assert (record.status, record.fetched, record.stored) == ("disabled", 0, 0)
+
+
+def sha256_of_pages(api, status: int = 200) -> list[str]:
+    return [hashlib.sha256(body).hexdigest() for code, body in api.sent if code == status]
+
+
+@pytest.mark.parametrize("name", ["cryptopanic", "newscatcher", "nansen"])
+def test_the_run_records_the_sha256_of_each_page_received(
+    db_session, fake_api, recorded, api_key, sleeps, name
+):
+    api = fake_api((503, {"detail": "busy"}), *pages(recorded, name))
+    outcome = run(name, api, db_session, api_key, sleeps)
+    assert outcome.status == "success"
+    digests = sha256_of_pages(api)
+    assert len(digests) == 2 and digests[0] != digests[1]
+    record = db_session.exec(select(CollectorRun)).one()
+    assert record.page_sha256 == digests  # the 503 answer is no page
+
+
+def test_a_partial_run_records_the_pages_it_received(
+    db_session, fake_api, recorded, api_key, sleeps
+):
+    page = recorded("newscatcher_page1")
+    api = fake_api((200, page), (403, {"message": "Plan limit"}))
+    run("newscatcher", api, db_session, api_key, sleeps)
+    record = db_session.exec(select(CollectorRun)).one()
+    assert record.status == "partial"
+    assert record.page_sha256 == [hashlib.sha256(api.sent[0][1]).hexdigest()]
+
+
+def test_a_disabled_run_records_no_page(db_session, fake_api, sleeps):
+    run("nansen", fake_api(), db_session, None, sleeps)
+    assert db_session.exec(select(CollectorRun)).one().page_sha256 == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import time
 from collections.abc import Callable
@@ -51,7 +52,11 @@ def retry_after_seconds(value: str | None, *, now: datetime | None = None) -> fl
 
 
 class Fetcher:
-    """Sends requests for one provider and returns decoded JSON, retrying what is worth retrying."""
+    """Sends requests for one provider and returns decoded JSON, retrying what is worth retrying.
+
+    `page_sha256` lists the SHA-256 (hex) of each JSON body received, in order: what the run
+    record keeps so an audit can tell exactly which pages were received.
+    """
 
     def __init__(
         self,
@@ -67,6 +72,7 @@ class Fetcher:
         self._secret = secret
         self._sleep = sleep
         self._policy = policy or RetryPolicy()
+        self.page_sha256: list[str] = []
 
     def redact(self, text: str) -> str:
         """Remove the API key from a message before it is logged or stored."""
@@ -109,7 +115,9 @@ class Fetcher:
             if status >= 400:
                 raise CollectorError(f"{self._provider}: HTTP {status}; not retried")
             try:
-                return response.json()
+                body = response.json()
             except ValueError:
                 raise CollectorError(f"{self._provider}: response is not JSON") from None
+            self.page_sha256.append(hashlib.sha256(response.content).hexdigest())
+            return body
         raise CollectorError(f"{self._provider}: no attempt made")  # max_attempts < 1

@@ -34,6 +34,7 @@ class RunOutcome:
     fetched: int = 0
     stored: int = 0
     errors: list[str] = field(default_factory=list)
+    page_sha256: list[str] = field(default_factory=list)  # of each page received, in order
 
     @property
     def exit_code(self) -> int:
@@ -82,7 +83,7 @@ def run_collector(
     fetcher = Fetcher(
         client=client, provider=collector.name, secret=api_key, sleep=sleep, policy=policy
     )
-    outcome = RunOutcome(collector=collector.name, status=SUCCESS)
+    outcome = RunOutcome(collector=collector.name, status=SUCCESS, page_sha256=fetcher.page_sha256)
     try:
         run = crud.start_run(session, collector.name)
     except Exception as exc:  # no run record without the database: the metrics still tell
@@ -133,6 +134,7 @@ def _finish(session: Session, run: Any, outcome: RunOutcome) -> None:
         stored=outcome.stored,
         errors=outcome.errors,
         status=outcome.status,
+        page_sha256=outcome.page_sha256,
     )
 
 
