@@ -36,6 +36,7 @@ COMMANDS: dict[str, str] = {
     "secrets": "ops.commands.secrets:secrets",
     "migrate": "ops.commands.migrate:migrate",
     "smoke": "ops.commands.smoke:smoke",
+    "preflight": "ops.commands.preflight:preflight",
     "cost": "ops.commands.cost:cost",
     "park": "ops.commands.park:park",
     "unpark": "ops.commands.park:unpark",

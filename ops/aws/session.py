@@ -84,3 +84,10 @@ class Aws:
             self._hooks.append((event, handler))
             for client in self._clients.values():
                 client.meta.events.register(event, handler)
+
+    def in_region(self, region: str) -> Aws:
+        """The same credentials and event handlers in another region (e.g. ACM in us-east-1)."""
+        other = Aws(region=region, profile=self.profile, max_attempts=self.max_attempts)
+        for event, handler in self._hooks:
+            other.on(event, handler)
+        return other
