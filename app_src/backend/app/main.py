@@ -19,6 +19,7 @@ from app import metrics
 from app.api.errors import COMMON_RESPONSES, validation_error
 from app.api.main import api_router
 from app.body_limit import BodyLimitMiddleware
+from app.client_address import ClientAddressMiddleware
 from app.content_digest import ContentDigestMiddleware
 from app.core.config import settings
 from app.core.db import async_engine
@@ -122,6 +123,10 @@ def create_app() -> FastAPI:
     if settings.CONTENT_DIGEST_ENABLED:
         app.add_middleware(ContentDigestMiddleware)
     app.add_middleware(metrics.ServerErrorCounter)  # outermost: sees every answer
+    if (
+        settings.CLIENT_ADDRESS_HEADER
+    ):  # behind CloudFront: the viewer's address, before the limiter
+        app.add_middleware(ClientAddressMiddleware, header=settings.CLIENT_ADDRESS_HEADER)
     app.include_router(api_router, prefix=settings.API_V1_STR, responses=COMMON_RESPONSES)
     return app
 

@@ -52,6 +52,8 @@ class Settings(BaseSettings):
     RATE_LIMIT_PER_HOUR: int = 1000
     RATE_LIMIT_ADMIN_MULTIPLIER: int = 5
     RATE_LIMIT_FAIL_OPEN: bool = True
+    # Set by the stacks behind CloudFront (CloudFront-Viewer-Address): app.client_address.
+    CLIENT_ADDRESS_HEADER: str | None = None
     METRICS_FLUSH_SECONDS: float = Field(default=60.0, gt=0)  # app.metrics: one EMF line per period
 
     MAX_BODY_BYTES: int = 1024 * 1024
