@@ -3,7 +3,7 @@ SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: setup services browser demo test lint bench clean
+.PHONY: setup services browser demo test lint typecheck bench clean
 
 setup: $(VENV)/.installed $(VENV)/.app-installed node_modules/.installed
 
@@ -22,9 +22,13 @@ node_modules/.installed: package.json package-lock.json
 	-$(PY) -m stacks.node_runtime
 	touch $@
 
-lint: setup
+lint: setup typecheck
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+
+# mypy --strict over cdk_app, stacks, ops, localaws and the backend's app ([tool.mypy] names them).
+typecheck: setup
+	$(VENV)/bin/mypy
 
 # Real PostgreSQL and Redis on loopback for the app tests (installed if missing, idempotent).
 services:
@@ -36,7 +40,7 @@ browser:
 	scripts/install-chromium.sh
 	scripts/fetch-nginx.sh >/dev/null
 
-test: setup services browser
+test: setup services browser typecheck
 	$(VENV)/bin/ruff check .
 	$(PY) -m pytest
 

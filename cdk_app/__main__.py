@@ -5,7 +5,8 @@ from __future__ import annotations
 import os
 import sys
 
-from cdk_app.config import DEFAULT_ENV, ConfigError, load, parse_bool
+from cdk_app.config import DEFAULT_ENV, load, parse_bool
+from cdk_app.schema import ConfigError
 from cdk_app.synth import build
 from stacks.app import create_app
 

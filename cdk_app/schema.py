@@ -10,9 +10,12 @@ import types
 import typing
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-T = TypeVar("T")
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+T = TypeVar("T", bound="DataclassInstance")
 
 
 class ConfigError(ValueError):
@@ -51,7 +54,7 @@ def _describe(tp: Any) -> str:
         return f"mapping of {_describe(typing.get_args(tp)[1])}"
     if dataclasses.is_dataclass(tp):
         return "mapping"
-    return tp.__name__
+    return str(tp.__name__)
 
 
 def convert(value: Any, tp: Any, *, source: Path, key: str) -> Any:
@@ -69,7 +72,7 @@ def convert(value: Any, tp: Any, *, source: Path, key: str) -> Any:
             except ConfigError:
                 continue
         raise ConfigError(source, key, f"expected {_describe(tp)}, got {_type_name(value)}")
-    if dataclasses.is_dataclass(tp):
+    if isinstance(tp, type) and dataclasses.is_dataclass(tp):
         return build(tp, value, source=source, prefix=key)
     if origin is tuple:
         if not isinstance(value, list):

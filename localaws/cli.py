@@ -10,10 +10,14 @@ import json
 import click
 
 
+class _Failed(click.ClickException):
+    """A failed operation: exit status 1, as ops.errors.OpsError."""
+
+    exit_code = 1
+
+
 def _fail(message: str) -> click.ClickException:
-    error = click.ClickException(message)
-    error.exit_code = 1
-    return error
+    return _Failed(message)
 
 
 def _running_endpoint() -> str:

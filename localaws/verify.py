@@ -54,6 +54,7 @@ def _intrinsic(loader: yaml.SafeLoader, tag_suffix: str, node: yaml.Node) -> dic
     elif isinstance(node, yaml.SequenceNode):
         value = loader.construct_sequence(node, deep=True)
     else:
+        # The node is a MappingNode here; types-PyYAML declares construct_mapping for it only.
         value = loader.construct_mapping(node, deep=True)  # type: ignore[arg-type]
     if tag_suffix == "Ref":
         return {"Ref": value}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from ops.aws.session import Aws
 from ops.aws.stack_outputs import StackOutputs
 from ops.errors import error_code
@@ -72,7 +74,5 @@ def steps(
         report.attempt(
             f"collector rule {name}",
             ("would " if dry_run else "") + ("enable" if enabled else "disable"),
-            lambda name=name, enabled=enabled: set_enabled(
-                aws, name, enabled=enabled, dry_run=dry_run
-            ),
+            functools.partial(set_enabled, aws, name, enabled=enabled, dry_run=dry_run),
         )

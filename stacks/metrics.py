@@ -36,23 +36,30 @@ class MetricSources:
         if not self.has(source):
             raise KeyError(f"metric source {source!r} has no resource in this environment")
         if source == catalog.REDIS_NODE:
+            group = self._present(source, self.replication_group_id)
             # Member clusters of a replication group are named <group id>-001, -002, ...
             return [
-                {"CacheClusterId": Fn.join("", [self.replication_group_id, f"-{index:03d}"])}
+                {"CacheClusterId": Fn.join("", [group, f"-{index:03d}"])}
                 for index in range(1, self.redis_nodes + 1)
             ]
         if source == catalog.ALB:
-            return [{"LoadBalancer": self.alb_full_name}]
+            return [{"LoadBalancer": self._present(source, self.alb_full_name)}]
         if source in self.target_group_full_names:
             return [
                 {
                     "TargetGroup": self.target_group_full_names[source],
-                    "LoadBalancer": self.alb_full_name,
+                    "LoadBalancer": self._present(source, self.alb_full_name),
                 }
             ]
         if source in self.service_names:
             return [{"ClusterName": self.cluster_name, "ServiceName": self.service_names[source]}]
         raise KeyError(f"unknown metric source {source!r}; known: {', '.join(catalog.SOURCES)}")
+
+    @staticmethod
+    def _present(source: str, value: str | None) -> str:
+        """`value`, checked by `has` before (narrows the type)."""
+        assert value is not None, source
+        return value
 
     def has(self, source: str) -> bool:
         """False for a source whose resource is absent (Redis and the ALB while parked)."""

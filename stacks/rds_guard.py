@@ -9,7 +9,7 @@ on the alarm topic.
 
 from __future__ import annotations
 
-from aws_cdk import ArnFormat, Duration, Stack
+from aws_cdk import ArnFormat, CfnResource, Duration, Stack
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_sns as sns
@@ -69,9 +69,9 @@ class RdsStoppedGuard(Construct):
         )
         # CDK adds DependsOn the role that the RoleArn GetAtt already implies (cfn-lint W3005).
         policy = self.state_machine.role.node.find_child("DefaultPolicy").node.default_child
-        self.state_machine.node.default_child.add_override(
-            "DependsOn", [Stack.of(self).get_logical_id(policy)]
-        )
+        machine = self.state_machine.node.default_child
+        assert isinstance(policy, CfnResource) and isinstance(machine, CfnResource)
+        machine.add_override("DependsOn", [Stack.of(self).get_logical_id(policy)])
         if topic.master_key is not None:  # publishing to an encrypted topic needs its key
             topic.master_key.grant(self.state_machine, "kms:Decrypt", "kms:GenerateDataKey")
         # Its cdk-nag acknowledgement (IAM5 on log delivery) lives in stacks/validation/nag.py.

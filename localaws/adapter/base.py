@@ -64,7 +64,7 @@ class AdapterResource:
         return True
 
     @classmethod
-    def create_from_cloudformation_json(  # type: ignore[misc]
+    def create_from_cloudformation_json(
         cls,
         resource_name: str,
         cloudformation_json: dict[str, Any],
@@ -83,7 +83,7 @@ class AdapterResource:
         raise NotImplementedError(f"{cls.__name__} does not define _create")
 
     @classmethod
-    def update_from_cloudformation_json(  # type: ignore[misc]
+    def update_from_cloudformation_json(
         cls,
         original_resource: Any,
         new_resource_name: str,
@@ -93,7 +93,7 @@ class AdapterResource:
     ) -> Any:
         """Replace: delete the old resource (when the type can) and create the new one."""
         original_resource.delete(account_id, region_name)
-        return cls.create_from_cloudformation_json(  # type: ignore[attr-defined]
+        return cls.create_from_cloudformation_json(
             new_resource_name, cloudformation_json, account_id, region_name
         )
 

@@ -46,5 +46,6 @@ def patch_custom_types() -> None:
             return CUSTOM_MODELS[resource_type]
         return original(resource_type)
 
+    # A marker attribute (patched once); functions declare no attributes to mypy.
     resource_class_from_type._localaws = True  # type: ignore[attr-defined]
     parsing.resource_class_from_type = resource_class_from_type

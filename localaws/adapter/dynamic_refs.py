@@ -61,5 +61,6 @@ def patch_dynamic_references() -> None:
             return resolve(cleaned, account_id=account_id, region_name=resources_map._region_name)
         return cleaned
 
+    # A marker attribute (patched once); functions declare no attributes to mypy.
     clean_json._localaws = True  # type: ignore[attr-defined]
     parsing.clean_json = clean_json

@@ -54,6 +54,7 @@ def _network(properties: dict[str, Any]) -> dict[str, Any] | None:
 
 def _create(
     cls: Any,
+    /,
     resource_name: str,
     cloudformation_json: dict[str, Any],
     account_id: str,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from types import SimpleNamespace
 from typing import Any
 
@@ -45,7 +46,7 @@ def _target_group_attribute(self: Any, attribute_name: str) -> Any:
     """GetAtt for target groups (stock moto has none)."""
     from moto.cloudformation.exceptions import UnformattedGetAttTemplateException
 
-    values = {
+    values: dict[str, Callable[[], Any]] = {
         "TargetGroupFullName": lambda: _arn_suffix(self.arn, "targetgroup/"),
         "TargetGroupName": lambda: self.name,
         "TargetGroupArn": lambda: self.arn,

@@ -31,7 +31,7 @@ def generate_secret_string(backend: Any, spec: dict[str, Any]) -> str:
         include_space=bool(spec.get("IncludeSpace", False)),
         require_each_included_type=bool(spec.get("RequireEachIncludedType", True)),
     )
-    password = json.loads(raw)["RandomPassword"]
+    password: str = json.loads(raw)["RandomPassword"]
     template = spec.get("SecretStringTemplate")
     key = spec.get("GenerateStringKey")
     if template is None or key is None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
 from ops.confirm import confirm
@@ -75,7 +77,7 @@ def _set(obj: OpsContext, env: str, ids: tuple[str, ...], *, enabled: bool, **fl
 @click.argument("alarm_ids", nargs=-1, metavar="[ALARM]...", callback=_catalog_ids)
 @mutating_options
 @click.pass_obj
-def alarms_mute(obj: OpsContext, alarm_ids: tuple[str, ...], env: str, **flags: bool) -> None:
+def alarms_mute(obj: OpsContext, /, alarm_ids: tuple[str, ...], env: str, **flags: bool) -> None:
     """Disable the actions of these alarms (all when none is named)."""
     _set(obj, env, alarm_ids, enabled=False, **flags)
 
@@ -84,7 +86,7 @@ def alarms_mute(obj: OpsContext, alarm_ids: tuple[str, ...], env: str, **flags: 
 @click.argument("alarm_ids", nargs=-1, metavar="[ALARM]...", callback=_catalog_ids)
 @mutating_options
 @click.pass_obj
-def alarms_unmute(obj: OpsContext, alarm_ids: tuple[str, ...], env: str, **flags: bool) -> None:
+def alarms_unmute(obj: OpsContext, /, alarm_ids: tuple[str, ...], env: str, **flags: bool) -> None:
     """Enable the actions of these alarms (all when none is named)."""
     _set(obj, env, alarm_ids, enabled=True, **flags)
 
@@ -93,7 +95,7 @@ def alarms_unmute(obj: OpsContext, alarm_ids: tuple[str, ...], env: str, **flags
 @click.argument("alarm_id", metavar="ALARM", callback=_catalog_ids)
 @mutating_options
 @click.pass_obj
-def alarms_test(obj: OpsContext, alarm_id: str, env: str, **flags: bool) -> None:
+def alarms_test(obj: OpsContext, /, alarm_id: str, env: str, **flags: bool) -> None:
     """Set ALARM to ALARM then OK and report the topic's confirmed subscriptions."""
     from ops import alarms as logic
     from stacks.contract.names import Outputs
@@ -103,7 +105,7 @@ def alarms_test(obj: OpsContext, alarm_id: str, env: str, **flags: bool) -> None
     topic = obj.outputs(env).value(Outputs.ALARM_TOPIC_ARN)
     result = logic.test(obj.aws(env), env, alarm_id, topic_arn=topic, dry_run=flags["dry_run"])
 
-    def text(r: dict) -> str:
+    def text(r: dict[str, Any]) -> str:
         subs = ", ".join(f"{s['protocol']}:{s['endpoint']}" for s in r["confirmed_subscriptions"])
         return (
             f"{r['alarm']}: set {' then '.join(r['states_set']) or 'nothing (dry run)'}\n"

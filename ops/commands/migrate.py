@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
 from ops.confirm import confirm
@@ -22,7 +24,7 @@ def migrate(obj: OpsContext, env: str, as_json: bool, dry_run: bool, yes: bool, 
         confirm(env=env, action="run the database migrations", yes=yes)
     result = logic.run(obj.aws(env), obj.outputs(env), dry_run=dry_run, wait=wait)
 
-    def text(r: dict) -> str:
+    def text(r: dict[str, Any]) -> str:
         lines = [
             f"task definition: {r['task_definition']}",
             f"command: {' '.join(r['command'])}",

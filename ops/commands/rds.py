@@ -69,7 +69,7 @@ def _change(obj: OpsContext, env: str, verb: str, **flags: bool) -> None:
 @rds.command("stop")
 @mutating_options
 @click.pass_obj
-def rds_stop(obj: OpsContext, env: str, **flags: bool) -> None:
+def rds_stop(obj: OpsContext, /, env: str, **flags: bool) -> None:
     """Stop the instance and mark it meant to stay stopped (the keep-RDS-stopped guard reads it).
 
     Refuses read replicas and their sources; stopped already = success."""
@@ -79,6 +79,6 @@ def rds_stop(obj: OpsContext, env: str, **flags: bool) -> None:
 @rds.command("start")
 @mutating_options
 @click.pass_obj
-def rds_start(obj: OpsContext, env: str, **flags: bool) -> None:
+def rds_start(obj: OpsContext, /, env: str, **flags: bool) -> None:
     """Clear the stop mark, start the instance and wait until it is available."""
     _change(obj, env, "start", **flags)

@@ -102,7 +102,8 @@ def console_alarm_url(region: str, alarm_name: str) -> str:
 
 def runbook_url_from(description: str, alarm_id: str) -> str | None:
     """The runbook URL the alarm description carries (when config sets `runbook_base_url`)."""
-    for url in _URL.findall(description or ""):
+    urls: list[str] = _URL.findall(description or "")
+    for url in urls:
         if url.endswith(f"/{alarm_id}.md"):
             return url
     return None

@@ -40,7 +40,7 @@ def _ack(construct: IConstruct, rule: str, reason: str) -> None:
     cdk.Validations.of(construct).acknowledge(cdk.Acknowledgment(id=NAG + rule, reason=reason))
 
 
-def _lint_ignore(resource: IConstruct, check: str) -> None:
+def _lint_ignore(resource: IConstruct | None, check: str) -> None:
     """cfn-lint's own in-template acknowledgement, honoured however cfn-lint is run."""
     assert isinstance(resource, cdk.CfnResource)
     resource.add_metadata("cfn-lint", {"config": {"ignore_checks": [check]}})
@@ -196,7 +196,9 @@ def _service(stacks: EnvStacks, config: EnvConfig) -> None:
             "ecr:GetAuthorizationToken supports no resource-level permission; image pulls are "
             "limited to the CDK asset repository.",
         )
-    cluster_id = service.get_logical_id(service.cluster.node.default_child)
+    cluster = service.cluster.node.default_child
+    assert isinstance(cluster, cdk.CfnResource)
+    cluster_id = service.get_logical_id(cluster)
     events_role = service.task_definitions[names.BACKEND].node.try_find_child("EventsRole")
     if events_role is not None:
         _ack(

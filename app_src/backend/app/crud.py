@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlmodel import Session, col, func, select
 
+from app.core.columns import utc_day, utcnow
 from app.core.security import get_password_hash, verify_password
 from app.models import (
     CollectorRun,
@@ -25,8 +26,6 @@ from app.models import (
     SmartMoneyFlowCreate,
     User,
     UserCreate,
-    utc_day,
-    utcnow,
 )
 
 CHUNK = 500
@@ -80,7 +79,7 @@ def upsert_news(session: Session, items: list[NewsItemCreate]) -> int:
             pg_insert(NewsItem)
             .values(rows)
             .on_conflict_do_nothing(constraint="uq_news_item_source_ext")
-            .returning(NewsItem.id)
+            .returning(col(NewsItem.id))
         )
         inserted += len(session.execute(stmt).all())
     session.commit()
@@ -100,18 +99,18 @@ def upsert_smart_money(session: Session, items: list[SmartMoneyFlowCreate]) -> i
     now = utcnow()
     for chunk in _chunks(list(latest.values())):
         rows = [{**item.model_dump(), "collected_at": now} for item in chunk]
-        stmt = pg_insert(SmartMoneyFlow).values(rows)
-        stmt = stmt.on_conflict_do_update(
+        insert = pg_insert(SmartMoneyFlow).values(rows)
+        upsert = insert.on_conflict_do_update(
             constraint="uq_smart_money_flow_token_period",
             set_={
-                "net_flow_usd": stmt.excluded.net_flow_usd,
+                "net_flow_usd": insert.excluded.net_flow_usd,
                 "token_symbol": func.coalesce(
-                    stmt.excluded.token_symbol, SmartMoneyFlow.__table__.c.token_symbol
+                    insert.excluded.token_symbol, col(SmartMoneyFlow.token_symbol)
                 ),
-                "collected_at": stmt.excluded.collected_at,
+                "collected_at": insert.excluded.collected_at,
             },
-        ).returning(sa.literal_column("(xmax = 0)"))
-        inserted += sum(1 for (was_insert,) in session.execute(stmt).all() if was_insert)
+        ).returning(sa.literal_column("(xmax = 0)", sa.Boolean))
+        inserted += sum(1 for (was_insert,) in session.execute(upsert).all() if was_insert)
     session.commit()
     return inserted
 
@@ -182,7 +181,7 @@ def list_news(
         stmt = stmt.where(col(NewsItem.currencies).contains([currency.strip().upper()]))
     if source:
         stmt = stmt.where(NewsItem.source == source)
-    day = utc_day(NewsItem.__table__.c.collected_at)
+    day = utc_day(col(NewsItem.collected_at))
     if date_from:
         stmt = stmt.where(day >= date_from)
     if date_to:

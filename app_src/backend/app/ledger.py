@@ -11,7 +11,8 @@ from sqlalchemy.dialects.postgresql import distinct_on
 from sqlmodel import Session, col, select
 
 from app import pnl
-from app.models import Order, OrderCreate, Price, PriceCreate, User, utcnow
+from app.core.columns import utcnow
+from app.models import Order, OrderCreate, Price, PriceCreate, User
 
 
 def list_orders(session: Session, user_id: uuid.UUID, *, symbol: str | None = None) -> list[Order]:
@@ -63,9 +64,9 @@ def add_price(session: Session, price_in: PriceCreate) -> Price:
 def latest_prices(session: Session, symbols: Sequence[str] | None = None) -> dict[str, Decimal]:
     """The most recent price per symbol (DISTINCT ON, served by ix_price_symbol_observed)."""
     stmt = (
-        select(Price.symbol, Price.price_usd)
-        .ext(distinct_on(Price.symbol))
-        .order_by(Price.symbol, sa.desc(Price.observed_at), sa.desc(Price.id))
+        select(col(Price.symbol), col(Price.price_usd))
+        .ext(distinct_on(col(Price.symbol)))
+        .order_by(col(Price.symbol), sa.desc(col(Price.observed_at)), sa.desc(col(Price.id)))
     )
     if symbols is not None:
         stmt = stmt.where(col(Price.symbol).in_(list(symbols)))

@@ -10,7 +10,7 @@ from typing import Literal
 import sqlalchemy as sa
 from pydantic import EmailStr, field_validator
 from sqlalchemy.dialects import postgresql as pg
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field, SQLModel, col
 
 from app.core.columns import QTY, USD, Dec, aware, tz_column, utc_day, utcnow
 from app.core.inputs import Amount, Quantity, Symbol, Text, TradeTime
@@ -130,6 +130,7 @@ class SmartMoneyFlowCreate(SQLModel):
     @field_validator("period_start")
     @classmethod
     def _aware(cls, value: datetime) -> datetime:
+        # aware() passes None through; the field is required, so it is never None here.
         return aware(value)  # type: ignore[return-value]
 
 
@@ -256,7 +257,7 @@ class PricePublic(SQLModel):
 
 
 # The per-day indexes: `((collected_at AT TIME ZONE 'UTC')::date)`, used by the date filters.
-sa.Index("ix_news_item_collected_day", utc_day(NewsItem.__table__.c.collected_at))
-sa.Index("ix_smart_money_flow_collected_day", utc_day(SmartMoneyFlow.__table__.c.collected_at))
-sa.Index("ix_news_item_collected_at", NewsItem.__table__.c.collected_at)
-sa.Index("ix_news_item_currencies", NewsItem.__table__.c.currencies, postgresql_using="gin")
+sa.Index("ix_news_item_collected_day", utc_day(col(NewsItem.collected_at)))
+sa.Index("ix_smart_money_flow_collected_day", utc_day(col(SmartMoneyFlow.collected_at)))
+sa.Index("ix_news_item_collected_at", col(NewsItem.collected_at))
+sa.Index("ix_news_item_currencies", col(NewsItem.currencies), postgresql_using="gin")

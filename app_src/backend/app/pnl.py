@@ -15,8 +15,7 @@ from typing import Protocol
 
 from sqlmodel import SQLModel
 
-from app.core.columns import WIDE
-from app.models import Dec
+from app.core.columns import WIDE, Dec
 
 ZERO = Decimal(0)
 CENT = Decimal("0.00000001")  # results are rounded to 8 decimal places (USD)

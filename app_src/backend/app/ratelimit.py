@@ -21,6 +21,7 @@ from typing import Any
 import jwt
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
+from starlette.types import Message, Receive, Scope, Send
 
 from app import metrics
 from app.core.security import ROLE_ADMIN, decode_access_token
@@ -105,12 +106,13 @@ class LimiterStats:
 stats = LimiterStats()
 
 
-def verified_claims(scope: dict, token: str) -> dict[str, Any] | None:
+def verified_claims(scope: Scope, token: str) -> dict[str, Any] | None:
     """The claims the middleware verified for exactly this token in this request, if any."""
     seen = scope.get("state", {}).get(CLAIMS_STATE_KEY)
     if seen is None or seen[0] != token:
         return None
-    return seen[1]
+    claims: dict[str, Any] = seen[1]
+    return claims
 
 
 def _seconds(ms: int) -> int:
@@ -142,7 +144,7 @@ class RateLimitMiddleware:
         self._last_warning = -math.inf
         self._healthy = True
 
-    def identify(self, scope: dict) -> tuple[str, bool]:
+    def identify(self, scope: Scope) -> tuple[str, bool]:
         """(client key, is admin): the token's user when valid, else the client IP."""
         for name, value in scope.get("headers", ()):
             if name == b"authorization":
@@ -190,7 +192,7 @@ class RateLimitMiddleware:
             self._last_warning = now
         self._healthy = False
 
-    async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or self.exempt(scope["path"]):
             await self.app(scope, receive, send)
             return
@@ -215,7 +217,7 @@ class RateLimitMiddleware:
             return
         extra = decision.headers()
 
-        async def send_with_headers(message: dict) -> None:
+        async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 message = {**message, "headers": [*message.get("headers", ()), *extra]}
             await send(message)
@@ -223,7 +225,9 @@ class RateLimitMiddleware:
         await self.app(scope, receive, send_with_headers)
 
 
-async def _reply(send: Callable, status: int, body: dict, headers: list) -> None:
+async def _reply(
+    send: Send, status: int, body: dict[str, str], headers: list[tuple[bytes, bytes]]
+) -> None:
     payload = json.dumps(body).encode()
     await send(
         {

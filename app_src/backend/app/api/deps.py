@@ -43,6 +43,7 @@ SessionDep = Annotated[Session, Depends(get_db)]
 TokenDep = Annotated[str, Depends(reusable_oauth2)]
 
 
+# SQLModel sets __table__ on table models at run time without declaring it to type checkers.
 _USER_COLUMNS = User.__table__.columns  # type: ignore[attr-defined]
 _USER_BY_ID = select(*_USER_COLUMNS).where(_USER_COLUMNS.id == bindparam("id"))
 

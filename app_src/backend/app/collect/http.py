@@ -79,7 +79,7 @@ class Fetcher:
         return text.replace(self._secret, "***") if self._secret else text
 
     def _backoff(self, attempt: int) -> float:
-        return min(self._policy.max_delay, self._policy.base_delay * 2 ** (attempt - 1))
+        return float(min(self._policy.max_delay, self._policy.base_delay * 2 ** (attempt - 1)))
 
     def json(self, method: str, url: str | httpx.URL, **kwargs: Any) -> Any:
         """Send one request and return its JSON body; raise CollectorError when it cannot."""

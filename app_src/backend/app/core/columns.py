@@ -3,12 +3,13 @@ expression, decimals that serialize as plain strings."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Context, Decimal
 from typing import Annotated
 
 import sqlalchemy as sa
 from pydantic import PlainSerializer
+from sqlalchemy.sql.elements import SQLCoreOperations
 
 QTY = sa.Numeric(38, 18)
 USD = sa.Numeric(38, 8)
@@ -37,12 +38,12 @@ def aware(value: datetime | None) -> datetime | None:
     return value
 
 
-def tz_column(*, nullable: bool = False, index: bool = False) -> sa.Column:
+def tz_column(*, nullable: bool = False, index: bool = False) -> sa.Column[datetime]:
     """A `timestamp with time zone` column."""
     return sa.Column(sa.DateTime(timezone=True), nullable=nullable, index=index)
 
 
-def utc_day(column: sa.ColumnElement) -> sa.ColumnElement:
+def utc_day(column: SQLCoreOperations[datetime]) -> sa.ColumnElement[date]:
     """`(column AT TIME ZONE 'UTC')::date`: the expression of the per-day indexes.
 
     Queries must filter on this same expression (with 'UTC' inlined, not bound) to use the index.

@@ -45,6 +45,7 @@ def symbol(value: str) -> str:
 def utc(value: datetime) -> datetime:
     """The instant in UTC (naive means UTC); refuses one that has no UTC date (before year 1)."""
     try:
+        # aware() passes None through; `value` is a datetime, so the result is one too.
         return aware(value).astimezone(UTC)  # type: ignore[union-attr]
     except OverflowError:
         raise ValueError("is out of range") from None

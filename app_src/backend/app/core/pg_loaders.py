@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import psycopg
+from psycopg import abc
 from psycopg.adapt import AdaptersMap, Loader
 from psycopg.pq import Format
 
@@ -29,16 +30,18 @@ def register_tolerant_timestamps(adapters: AdaptersMap) -> None:
     strict = adapters.get_loader(oid, Format.TEXT)
     if strict is None or getattr(strict, "tolerant", False):
         return
+    strict_loader: type[abc.Loader] = strict  # narrowed: the nested class cannot see the check
 
     class TolerantTimestamptzLoader(Loader):
         tolerant = True
 
         def __init__(self, oid: int, context: Any = None) -> None:
             super().__init__(oid, context)
-            self._strict = strict(oid, context)  # the C loader cannot be subclassed
+            self._strict = strict_loader(oid, context)  # the C loader cannot be subclassed
 
         def load(self, data: Any) -> datetime:
             try:
+                # psycopg types Loader.load as returning Any; this one is timestamptz's.
                 return self._strict.load(data)  # type: ignore[no-any-return]
             except psycopg.DataError:
                 return _clamped(bytes(data))

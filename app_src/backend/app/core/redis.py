@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from redis.asyncio import BlockingConnectionPool, Redis
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
@@ -17,7 +19,7 @@ def make_client(url: str | None = None, password: str | None = None) -> Redis:
     Its pool makes a burst of requests queue briefly for one of a few connections (each command is
     sub-millisecond) instead of opening one per request.
     """
-    kwargs: dict = {
+    kwargs: dict[str, Any] = {
         "max_connections": 32,
         "timeout": 5.0,
         "socket_connect_timeout": 1.0,

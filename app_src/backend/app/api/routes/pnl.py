@@ -11,8 +11,9 @@ from sqlmodel import SQLModel
 from app import ledger
 from app.api.deps import CurrentAdmin, CurrentUser, SessionDep
 from app.api.errors import AUTH_RESPONSES, BAD_REQUEST
+from app.core.columns import Dec
 from app.core.inputs import Symbol
-from app.models import Dec, OrderCreate, OrderPublic, PriceCreate, PricePublic
+from app.models import OrderCreate, OrderPublic, PriceCreate, PricePublic
 from app.pnl import OversellError, PnLSummary, PositionPnL, summarize
 
 router = APIRouter(prefix="/pnl", tags=["pnl"], responses=AUTH_RESPONSES)

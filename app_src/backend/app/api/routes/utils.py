@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
@@ -29,7 +30,7 @@ def _check_postgres() -> None:
         conn.execute(text("SELECT 1"))
 
 
-async def _check(name: str, coro) -> str | None:
+async def _check(name: str, coro: Awaitable[object]) -> str | None:
     try:
         await asyncio.wait_for(coro, timeout=CHECK_TIMEOUT_S)
     except Exception as exc:  # any failure means not ready
