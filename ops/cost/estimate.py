@@ -6,7 +6,7 @@ task counts from its config; the prices from the pinned table of its region (`op
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING
 
@@ -104,6 +104,8 @@ def estimate(
     add("Application load balancers", inv.load_balancers * hours, "ALB-hours", "alb_hour")
     lcu_hours = inv.load_balancers * assumptions["alb_lcu"] * hours
     add("Load balancer capacity units", lcu_hours, "LCU-hours", "alb_lcu_hour")
+    if inv.distributions:
+        _cloudfront(inv, est, add, assumptions)
     for db in inv.databases:
         copies = 2 if db.multi_az else 1
         label = f"RDS {db.instance_class}{' Multi-AZ' if db.multi_az else ''}"
@@ -157,6 +159,40 @@ def estimate(
     stored = inv.log_groups * assumptions["log_stored_gb_per_group"]
     add("Log storage", stored, "GB-months", "log_storage_gb_month")
     return est
+
+
+def _cloudfront(
+    inv: Inventory, est: Estimate, add: Callable[..., None], a: Mapping[str, float]
+) -> None:
+    """CloudFront bills no hours (nor its VPC origin): data out and requests beyond the always-free
+    tier, and the paused page's function invocations while parked."""
+    gb, requests = a["cloudfront_gb_out"], a["cloudfront_requests"]
+    add(
+        "CloudFront data out beyond the free tier",
+        max(0.0, gb - a["cloudfront_free_gb_out"]),
+        "GB",
+        "cloudfront_gb_out",
+    )
+    add(
+        "CloudFront HTTPS requests beyond the free tier",
+        max(0.0, requests - a["cloudfront_free_requests"]) / 10_000,
+        "10k requests",
+        "cloudfront_https_10k_requests",
+    )
+    if inv.edge_functions:
+        add(
+            "CloudFront Function invocations beyond the free tier",
+            max(0.0, requests - a["cloudfront_free_function_invocations"]) / 1_000_000,
+            "1M invocations",
+            "cloudfront_function_1m_invocations",
+        )
+    within = gb <= a["cloudfront_free_gb_out"] and requests <= a["cloudfront_free_requests"]
+    est.notes.append(
+        f"CloudFront: {gb:g} GB out and {requests / 1e6:g}M requests a month assumed "
+        f"(assumptions.yaml), {'within' if within else 'beyond'} the always-free "
+        f"{a['cloudfront_free_gb_out']:g} GB and {a['cloudfront_free_requests'] / 1e6:g}M "
+        "requests; no hourly charge, and the internal ALB has no public IPv4"
+    )
 
 
 def _public(inv: Inventory, service: str) -> bool:

@@ -63,7 +63,9 @@ class Inventory:
     nat_gateways: int = 0
     elastic_ips: int = 0
     load_balancers: int = 0
-    load_balancer_public_ips: int = 0
+    load_balancer_public_ips: int = 0  # internet-facing only: an internal ALB has none
+    distributions: int = 0
+    edge_functions: int = 0  # CloudFront Functions (the parked "paused" page)
     databases: list[Database] = field(default_factory=list)
     caches: list[CacheNodes] = field(default_factory=list)
     tasks: dict[str, TaskSize] = field(default_factory=dict)
@@ -210,6 +212,8 @@ def inventory(templates: Iterable[Mapping[str, Any]]) -> Inventory:
             if props.get("Scheme", "internet-facing") == "internet-facing":
                 subnets = props.get("Subnets") or props.get("SubnetMappings") or []
                 inv.load_balancer_public_ips += len(subnets) if isinstance(subnets, list) else 0
+        inv.distributions += sum(1 for _ in _resources(template, "AWS::CloudFront::Distribution"))
+        inv.edge_functions += sum(1 for _ in _resources(template, "AWS::CloudFront::Function"))
         inv.databases += [_database(i, p) for i, p in _resources(template, "AWS::RDS::DBInstance")]
         inv.caches += [
             _cache(i, p, group=True)

@@ -363,3 +363,44 @@ def test_cli_cost_json_and_text() -> None:
     assert all(line["price"] and line["quantity"] > 0 for line in est["lines"])
     bad = runner.invoke(cli, ["cost", "--env", "staging", "--state", "asleep"])
     assert bad.exit_code == 2
+
+
+def _edge_template() -> dict[str, Any]:
+    return {
+        "Resources": {
+            "Cdn": {"Type": "AWS::CloudFront::Distribution"},
+            "Paused": {"Type": "AWS::CloudFront::Function"},
+            "Alb": {
+                "Type": "AWS::ElasticLoadBalancingV2::LoadBalancer",
+                "Properties": {"Scheme": "internal", "Subnets": ["a", "b", "c"]},
+            },
+        }
+    }
+
+
+def test_cloudfront_has_no_hourly_charge_and_the_internal_alb_no_public_ipv4() -> None:
+    inv = inventory([_edge_template()])
+    assert (inv.distributions, inv.edge_functions, inv.load_balancer_public_ips) == (1, 1, 0)
+    est = estimate(
+        inv, state=PARKED, prices=SYDNEY, assumptions=ASSUME, tasks={}, rds_running=False
+    )
+    assert not any(line.resource.startswith(("CloudFront", "Public IPv4")) for line in est.lines)
+    (note,) = (n for n in est.notes if n.startswith("CloudFront"))
+    assert "within the always-free 1024 GB and 10M requests" in note
+
+
+def test_cloudfront_use_beyond_the_free_tier_is_priced() -> None:
+    busy = {**ASSUME, "cloudfront_gb_out": 1124.0, "cloudfront_requests": 12_000_000.0}
+    inv = inventory([_edge_template()])
+    est = estimate(inv, state=PARKED, prices=SYDNEY, assumptions=busy, tasks={}, rds_running=False)
+    lines = {line.resource: line.monthly_usd for line in est.lines}
+    assert lines["CloudFront data out beyond the free tier"] == pytest.approx(
+        100 * _raw("cloudfront_gb_out"), abs=0.01
+    )
+    assert lines["CloudFront HTTPS requests beyond the free tier"] == pytest.approx(
+        200 * _raw("cloudfront_https_10k_requests"), abs=0.01
+    )
+    assert lines["CloudFront Function invocations beyond the free tier"] == pytest.approx(
+        10 * _raw("cloudfront_function_1m_invocations"), abs=0.01
+    )
+    assert any("beyond the always-free" in n for n in est.notes)
