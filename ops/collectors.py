@@ -24,7 +24,7 @@ def states(aws: Aws, rules: list[str]) -> dict[str, str]:
     from botocore.exceptions import ClientError
 
     events = aws.client("events")
-    found = {}
+    found: dict[str, str] = {}
     for name in rules:
         try:
             found[name] = events.describe_rule(Name=name)["State"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from ops import services
 from ops.aws.session import Aws
@@ -11,21 +11,37 @@ from ops.errors import OpsError
 from ops.waiting import POLL_SECONDS, poll
 from stacks.contract import names
 
+if TYPE_CHECKING:
+    from mypy_boto3_ecs.type_defs import (
+        ContainerDefinitionOutputTypeDef,
+        RunTaskRequestTypeDef,
+        TaskDefinitionTypeDef,
+        TaskTypeDef,
+    )
+
+
+class Plan(TypedDict):
+    """The RunTask request and the container it runs the migrations in."""
+
+    request: RunTaskRequestTypeDef
+    container: ContainerDefinitionOutputTypeDef
+
+
 COMMAND = ["python", "-m", "app.prestart"]
 LOG_TAIL_LINES = 30
 
 
-def _container(task_def: dict[str, Any]) -> dict[str, Any]:
+def _container(task_def: TaskDefinitionTypeDef) -> ContainerDefinitionOutputTypeDef:
     """The backend container: the one serving the backend port (else the first)."""
     containers = task_def["containerDefinitions"]
     for container in containers:
         ports = {p.get("containerPort") for p in container.get("portMappings", [])}
         if names.BACKEND_PORT in ports:
-            return dict(container)
-    return dict(containers[0])
+            return container
+    return containers[0]
 
 
-def plan(aws: Aws, outputs: StackOutputs) -> dict[str, Any]:
+def plan(aws: Aws, outputs: StackOutputs) -> Plan:
     """The RunTask request: the service's task definition and network, the migration command."""
     cluster = outputs.value(names.Outputs.CLUSTER_NAME)
     service_name = outputs.value(names.Outputs.BACKEND_SERVICE_NAME)
@@ -34,7 +50,7 @@ def plan(aws: Aws, outputs: StackOutputs) -> dict[str, Any]:
         "taskDefinition"
     ]
     container = _container(task_def)
-    request: dict[str, Any] = {
+    request: RunTaskRequestTypeDef = {
         "cluster": cluster,
         "taskDefinition": service["taskDefinition"],
         "count": 1,
@@ -86,25 +102,26 @@ def run(
     return result
 
 
-def _wait_stopped(aws: Aws, cluster: str, task_arn: str, *, poll_seconds: float) -> dict[str, Any]:
-    found: dict[str, Any] = {}
+def _wait_stopped(aws: Aws, cluster: str, task_arn: str, *, poll_seconds: float) -> TaskTypeDef:
+    found: list[TaskTypeDef] = []
 
     def check() -> tuple[bool, str]:
         tasks = aws.client("ecs").describe_tasks(cluster=cluster, tasks=[task_arn])["tasks"]
         if not tasks:
             raise OpsError(f"task {task_arn} disappeared")
-        found.update(tasks[0])
+        found[:] = tasks[:1]
         return tasks[0]["lastStatus"] == "STOPPED", tasks[0]["lastStatus"]
 
     poll(check, what="migration task", poll_seconds=poll_seconds)
-    return found
+    return found[0]
 
 
-def log_tail(aws: Aws, container: dict[str, Any], task_arn: str) -> list[str]:
+def log_tail(aws: Aws, container: ContainerDefinitionOutputTypeDef, task_arn: str) -> list[str]:
     """The last lines the container logged (awslogs driver), [] if it has no such log."""
     from botocore.exceptions import ClientError
 
-    options = (container.get("logConfiguration") or {}).get("options", {})
+    log_config = container.get("logConfiguration")
+    options = log_config.get("options", {}) if log_config else {}
     group, prefix = options.get("awslogs-group"), options.get("awslogs-stream-prefix")
     if not group or not prefix:
         return []

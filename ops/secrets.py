@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 from ops import services
 from ops.aws.session import Aws
@@ -11,10 +12,13 @@ from ops.aws.stack_outputs import StackOutputs
 from ops.errors import OpsError, error_code
 from stacks.contract import names
 
+if TYPE_CHECKING:
+    from mypy_boto3_ecs.type_defs import TaskDefinitionTypeDef
+
 SECRET_ARN_PARTS = 7  # arn:aws:secretsmanager:<region>:<account>:secret:<name-suffix>
 
 
-def task_definitions(aws: Aws, outputs: StackOutputs) -> dict[str, dict[str, Any]]:
+def task_definitions(aws: Aws, outputs: StackOutputs) -> dict[str, TaskDefinitionTypeDef]:
     """The task definition of each service, by role."""
     ecs = aws.client("ecs")
     cluster = outputs.value(names.Outputs.CLUSTER_NAME)
@@ -28,7 +32,7 @@ def task_definitions(aws: Aws, outputs: StackOutputs) -> dict[str, dict[str, Any
     }
 
 
-def referenced(task_defs: dict[str, dict[str, Any]]) -> dict[str, set[str]]:
+def referenced(task_defs: Mapping[str, TaskDefinitionTypeDef]) -> dict[str, set[str]]:
     """`{secret ARN: {JSON keys used}}` for every Secrets Manager secret the containers inject."""
     found: dict[str, set[str]] = {}
     for task_def in task_defs.values():

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Final, Literal
 
 from ops.aws.session import Aws
 from ops.aws.stack_outputs import StackOutputs
@@ -12,12 +13,34 @@ from ops.errors import OpsError
 from ops.waiting import POLL_SECONDS, poll
 from stacks.contract import names
 
-DIMENSION = "ecs:service:DesiredCount"
-SUSPEND_ALL = {
+if TYPE_CHECKING:
+    from mypy_boto3_application_autoscaling.type_defs import (
+        ScalableTargetTypeDef,
+        SuspendedStateTypeDef,
+    )
+    from mypy_boto3_ecs.type_defs import ServiceTypeDef
+
+DIMENSION: Final = "ecs:service:DesiredCount"
+SUSPEND_ALL: dict[str, bool] = {
     "DynamicScalingInSuspended": True,
     "DynamicScalingOutSuspended": True,
     "ScheduledScalingSuspended": True,
 }
+
+
+def suspended_state(flags: Mapping[str, bool]) -> SuspendedStateTypeDef:
+    """Autoscaling's SuspendedState from flags by name (a flag not given = not suspended)."""
+    return {
+        "DynamicScalingInSuspended": flags.get("DynamicScalingInSuspended", False),
+        "DynamicScalingOutSuspended": flags.get("DynamicScalingOutSuspended", False),
+        "ScheduledScalingSuspended": flags.get("ScheduledScalingSuspended", False),
+    }
+
+
+def suspended_flags(target: ScalableTargetTypeDef) -> dict[str, bool]:
+    """The target's SuspendedState as flags by name (all False when it has none)."""
+    state = target.get("SuspendedState", {})
+    return {key: bool(state.get(key, False)) for key in SUSPEND_ALL}
 
 
 def resource_id(cluster: str, service: str) -> str:
@@ -25,7 +48,7 @@ def resource_id(cluster: str, service: str) -> str:
     return f"service/{cluster}/{service}"
 
 
-def describe(aws: Aws, cluster: str, services: list[str]) -> dict[str, dict[str, Any]]:
+def describe(aws: Aws, cluster: str, services: list[str]) -> dict[str, ServiceTypeDef]:
     """Each service's description by name; a missing or inactive service is a clear error."""
     response = aws.client("ecs").describe_services(cluster=cluster, services=services)
     found = {s["serviceName"]: s for s in response["services"] if s.get("status") == "ACTIVE"}
@@ -35,7 +58,9 @@ def describe(aws: Aws, cluster: str, services: list[str]) -> dict[str, dict[str,
     return found
 
 
-def scalable_targets(aws: Aws, cluster: str, services: list[str]) -> dict[str, dict[str, Any]]:
+def scalable_targets(
+    aws: Aws, cluster: str, services: list[str]
+) -> dict[str, ScalableTargetTypeDef]:
     """Each service's scalable target (min, max, suspended state) by service name, if registered."""
     ids = [resource_id(cluster, s) for s in services]
     response = aws.client("application-autoscaling").describe_scalable_targets(
@@ -50,10 +75,10 @@ class ServiceView:
     """One service as ECS describes it, with its scalable target (None when unregistered)."""
 
     name: str
-    ecs: dict[str, Any]
-    target: dict[str, Any] | None
+    ecs: ServiceTypeDef
+    target: ScalableTargetTypeDef | None
 
-    def bound(self, key: str) -> int | None:
+    def bound(self, key: Literal["MinCapacity", "MaxCapacity"]) -> int | None:
         """`MinCapacity` or `MaxCapacity` of the scalable target, if any."""
         return self.target[key] if self.target else None
 
@@ -72,7 +97,13 @@ def read_all(aws: Aws, outputs: StackOutputs) -> tuple[str, dict[str, ServiceVie
 
 
 def set_bounds(
-    aws: Aws, cluster: str, service: str, *, low: int, high: int, suspended: dict[str, bool]
+    aws: Aws,
+    cluster: str,
+    service: str,
+    *,
+    low: int,
+    high: int,
+    suspended: Mapping[str, bool],
 ) -> None:
     """Set the scalable target's min/max and its suspended state."""
     aws.client("application-autoscaling").register_scalable_target(
@@ -81,7 +112,7 @@ def set_bounds(
         ScalableDimension=DIMENSION,
         MinCapacity=low,
         MaxCapacity=high,
-        SuspendedState=suspended,
+        SuspendedState=suspended_state(suspended),
     )
 
 

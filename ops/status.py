@@ -4,23 +4,106 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import TYPE_CHECKING, Any, NotRequired, TypedDict, TypeVar, cast
 
 from ops import alarms, collectors, rds, services
-from ops.aws.session import Aws
+from ops.aws.session import Aws, ServiceName
 from ops.aws.stack_outputs import StackOutputs
 from ops.errors import OpsError, describe_aws_error, is_aws_error
 from ops.scale import state as scale_state
 from stacks.contract import names
 
-CLIENTS = (
+if TYPE_CHECKING:
+    from typing_extensions import TypeIs
+
+T = TypeVar("T")
+
+CLIENTS: tuple[ServiceName, ...] = (
     "ecs", "application-autoscaling", "rds", "elasticache", "elbv2", "cloudwatch", "ssm",
     "cloudformation", "events", "cloudfront",
 )  # fmt: skip
 
 
-def _services(aws: Aws, outputs: StackOutputs) -> dict[str, Any]:
+class SectionError(TypedDict):
+    """A section that could not be read, in place of its content."""
+
+    error: str
+
+
+class ServiceSection(TypedDict):
+    name: str
+    desired: int
+    running: int
+    pending: int
+    min: int | None
+    max: int | None
+    scaling_suspended: bool
+
+
+class RedisSection(TypedDict):
+    id: str | None
+    status: str
+
+
+class EdgeSection(TypedDict):
+    url: str | None
+    distribution: str | None  # None: plain HTTP through the load balancer
+    status: NotRequired[str]
+    enabled: NotRequired[bool]
+    paused: NotRequired[bool]
+
+
+class CollectorsSection(TypedDict):
+    rules: dict[str, str]  # rule name -> ENABLED | DISABLED | MISSING
+    by_state: dict[str, int]
+
+
+class AlarmsSection(TypedDict):
+    by_state: dict[str, int]
+    firing: list[str]
+    muted: list[str]
+
+
+class ScaleSection(TypedDict):
+    scaled_to_zero: bool
+    phase: NotRequired[str]
+    since: NotRequired[str]
+    by: NotRequired[str]
+    actor: NotRequired[str]
+    reason: NotRequired[str]
+
+
+class CostSection(TypedDict):
+    monthly_usd: float | None
+    region: str
+    note: NotRequired[str]
+
+
+class Status(TypedDict):
+    """What `ops status --json` prints: the env, then one entry per section."""
+
+    env: str
+    services: dict[str, ServiceSection] | SectionError  # by role
+    rds: dict[str, Any] | SectionError  # ops.rds.RdsStatus.to_dict()
+    redis: RedisSection | SectionError
+    targets: dict[str, dict[str, int]] | SectionError  # role -> target state -> count
+    edge: EdgeSection | SectionError
+    collectors: CollectorsSection | SectionError
+    alarms: AlarmsSection | SectionError
+    scale: ScaleSection | SectionError
+    cost: CostSection | SectionError
+
+
+SECTIONS: tuple[str, ...] = tuple(key for key in Status.__annotations__ if key != "env")
+
+
+def failed(section: object) -> TypeIs[SectionError]:
+    """True for a section that could not be read."""
+    return isinstance(section, dict) and set(section) == {"error"}
+
+
+def _services(aws: Aws, outputs: StackOutputs) -> dict[str, ServiceSection]:
     _, views = services.read_all(aws, outputs)
     return {
         role: {
@@ -30,13 +113,14 @@ def _services(aws: Aws, outputs: StackOutputs) -> dict[str, Any]:
             "pending": view.ecs["pendingCount"],
             "min": view.bound("MinCapacity"),
             "max": view.bound("MaxCapacity"),
-            "scaling_suspended": any((view.target or {}).get("SuspendedState", {}).values()),
+            "scaling_suspended": view.target is not None
+            and any(services.suspended_flags(view.target).values()),
         }
         for role, view in views.items()
     }
 
 
-def _redis(aws: Aws, outputs: StackOutputs) -> dict[str, Any]:
+def _redis(aws: Aws, outputs: StackOutputs) -> RedisSection:
     if names.Outputs.CACHE_REPLICATION_GROUP_ID not in outputs.of_stack(names.DATA):
         return {"id": None, "status": "none (parked)"}  # stacks/contract/parked.py
     group_id = outputs.value(names.Outputs.CACHE_REPLICATION_GROUP_ID)
@@ -44,12 +128,12 @@ def _redis(aws: Aws, outputs: StackOutputs) -> dict[str, Any]:
     return {"id": group_id, "status": group["ReplicationGroups"][0]["Status"]}
 
 
-def _targets(aws: Aws, outputs: StackOutputs) -> dict[str, Any]:
+def _targets(aws: Aws, outputs: StackOutputs) -> dict[str, dict[str, int]]:
     keys = {
         names.BACKEND: names.Outputs.BACKEND_TARGET_GROUP_ARN,
         names.FRONTEND: names.Outputs.FRONTEND_TARGET_GROUP_ARN,
     }
-    result: dict[str, Any] = {}
+    result: dict[str, dict[str, int]] = {}
     if not set(keys.values()) <= set(outputs.of_stack(names.SERVICE)):
         return result  # parked: no load balancer (stacks/contract/parked.py)
     for role, key in keys.items():
@@ -59,7 +143,7 @@ def _targets(aws: Aws, outputs: StackOutputs) -> dict[str, Any]:
     return result
 
 
-def _edge(aws: Aws, outputs: StackOutputs) -> dict[str, Any]:
+def _edge(aws: Aws, outputs: StackOutputs) -> EdgeSection:
     """The public URL and, behind CloudFront, the distribution's deployment state."""
     service = outputs.of_stack(names.SERVICE)
     url = service.get(names.Outputs.PUBLIC_URL)
@@ -77,12 +161,12 @@ def _edge(aws: Aws, outputs: StackOutputs) -> dict[str, Any]:
     }
 
 
-def _collectors(aws: Aws, outputs: StackOutputs) -> dict[str, Any]:
+def _collectors(aws: Aws, outputs: StackOutputs) -> CollectorsSection:
     rules = collectors.states(aws, collectors.rule_names(outputs))
     return {"rules": rules, "by_state": dict(sorted(Counter(rules.values()).items()))}
 
 
-def _alarms(aws: Aws, env: str) -> dict[str, Any]:
+def _alarms(aws: Aws, env: str) -> AlarmsSection:
     rows = alarms.describe(aws, env)
     return {
         "by_state": dict(sorted(Counter(row["state"] for row in rows).items())),
@@ -91,7 +175,7 @@ def _alarms(aws: Aws, env: str) -> dict[str, Any]:
     }
 
 
-def _scaled(aws: Aws, env: str) -> dict[str, Any]:
+def _scaled(aws: Aws, env: str) -> ScaleSection:
     state = scale_state.load(aws, env)
     if state is None or not state.pending:
         return {"scaled_to_zero": False}
@@ -105,7 +189,7 @@ def _scaled(aws: Aws, env: str) -> dict[str, Any]:
     }
 
 
-def _cost(aws: Aws, outputs: StackOutputs, env: str) -> dict[str, Any]:
+def _cost(aws: Aws, outputs: StackOutputs, env: str) -> CostSection:
     from ops.cost.environment import current_burn
 
     try:
@@ -115,14 +199,26 @@ def _cost(aws: Aws, outputs: StackOutputs, env: str) -> dict[str, Any]:
     return {"monthly_usd": burn.total_usd, "region": burn.region}
 
 
-def collect(aws: Aws, outputs: StackOutputs, env: str) -> dict[str, Any]:
+def _read(future: Future[T]) -> T | SectionError:
+    """A section's result, or its error when an OpsError or an AWS error stopped it."""
+    try:
+        return future.result()
+    except OpsError as exc:
+        return {"error": exc.message}
+    except Exception as exc:
+        if not is_aws_error(exc):
+            raise
+        return {"error": describe_aws_error(exc)}
+
+
+def collect(aws: Aws, outputs: StackOutputs, env: str) -> Status:
     """Every section of the status; a section that fails carries an `error` instead."""
     for client in CLIENTS:  # create clients up front: creation is not thread-safe, calls are
         aws.client(client)
     for part in (names.DATA, names.SERVICE):
         outputs.of_stack(part)
     instance_id = outputs.value(names.Outputs.DATABASE_INSTANCE_ID)
-    sections: dict[str, Callable[[], Any]] = {
+    sections: dict[str, Callable[[], object]] = {
         "services": lambda: _services(aws, outputs),
         "rds": lambda: rds.status(aws, instance_id).to_dict(),
         "redis": lambda: _redis(aws, outputs),
@@ -135,35 +231,29 @@ def collect(aws: Aws, outputs: StackOutputs, env: str) -> dict[str, Any]:
     }
     with ThreadPoolExecutor(max_workers=len(sections)) as pool:
         futures = {key: pool.submit(fn) for key, fn in sections.items()}
-    result: dict[str, Any] = {"env": env}
-    for key, future in futures.items():
-        try:
-            result[key] = future.result()
-        except OpsError as exc:
-            result[key] = {"error": exc.message}
-        except Exception as exc:
-            if not is_aws_error(exc):
-                raise
-            result[key] = {"error": describe_aws_error(exc)}
-    return result
+    result = {"env": env, **{key: _read(future) for key, future in futures.items()}}
+    # Each key of `sections` is a section of Status, with the type its function returns.
+    return cast("Status", result)
 
 
-def failed_sections(status: dict[str, Any]) -> list[str]:
+def failed_sections(status: Status) -> list[str]:
     """Sections that could not be read."""
-    return [k for k, v in status.items() if isinstance(v, dict) and "error" in v]
+    return [key for key in SECTIONS if failed(status.get(key))]
 
 
-def text(status: dict[str, Any]) -> str:
+def text(status: Status) -> str:
     """The status for people."""
     lines = [f"Environment {status['env']}"]
-    scale = status.get("scale", {})
-    if scale.get("scaled_to_zero"):
-        how = "" if scale["phase"] == "down" else " (a restore began and did not finish)"
-        why = f": {scale['reason']}" if scale["reason"] else ""
+    scale = status["scale"]
+    if not failed(scale) and scale["scaled_to_zero"]:
+        how = "" if scale.get("phase") == "down" else " (a restore began and did not finish)"
+        why = f": {scale.get('reason')}" if scale.get("reason") else ""
         lines.append(
-            f"  SCALED TO ZERO since {scale['since']} by {scale['by']} ({scale['actor']}{why}){how}"
+            f"  SCALED TO ZERO since {scale.get('since')} by {scale.get('by')}"
+            f" ({scale.get('actor')}{why}){how}"
         )
-    for role, s in status["services"].items() if "error" not in status["services"] else ():
+    services_ = status["services"]
+    for role, s in services_.items() if not failed(services_) else ():
         bounds = f"min {s['min']} max {s['max']}" if s["min"] is not None else "no autoscaling"
         paused = ", scaling suspended" if s["scaling_suspended"] else ""
         lines.append(
@@ -171,43 +261,47 @@ def text(status: dict[str, Any]) -> str:
             f" ({bounds}{paused})"
         )
     rds_ = status["rds"]
-    if "error" not in rds_:
+    if not failed(rds_):
         stopped = f", stopped {rds_['stopped_days']} days" if rds_.get("stopped_days") else ""
         lines.append(f"  database  {rds_['status']}{stopped}")
         if rds_.get("warning"):
             lines.append(f"  WARNING: {rds_['warning']}")
-    if "error" not in status["redis"]:
-        lines.append(f"  redis     {status['redis']['status']}")
-    edge = status.get("edge", {"error": ""})
-    if "error" not in edge:
+    redis = status["redis"]
+    if not failed(redis):
+        lines.append(f"  redis     {redis['status']}")
+    edge = status["edge"]
+    if not failed(edge):
         url = edge["url"] or "none (parked, plain HTTP)"
         if edge["distribution"] is None:
             lines.append(f"  public    {url} (plain HTTP, acknowledged in the env's YAML)")
         else:
-            paused = ", answering 503 paused" if edge["paused"] else ""
-            lines.append(f"  public    {url} (CloudFront {edge['status']}{paused})")
-    if "error" not in status["targets"]:
-        for role, states in status["targets"].items():
-            listed = ", ".join(f"{k} {v}" for k, v in states.items()) or "no targets"
-            lines.append(f"  targets   {role}: {listed}")
-    if "error" not in status.get("collectors", {"error": ""}):
-        counts = status["collectors"]["by_state"]
+            paused = ", answering 503 paused" if edge.get("paused") else ""
+            lines.append(f"  public    {url} (CloudFront {edge.get('status')}{paused})")
+    targets = status["targets"]
+    for role, states in targets.items() if not failed(targets) else ():
+        listed = ", ".join(f"{k} {v}" for k, v in states.items()) or "no targets"
+        lines.append(f"  targets   {role}: {listed}")
+    collectors_ = status["collectors"]
+    if not failed(collectors_):
+        counts = collectors_["by_state"]
         listed = ", ".join(f"{k} {v}" for k, v in counts.items()) or "none"
         lines.append(f"  collectors {listed}")
-    if "error" not in status["alarms"]:
-        a = status["alarms"]
+    a = status["alarms"]
+    if not failed(a):
         lines.append("  alarms    " + ", ".join(f"{k} {v}" for k, v in a["by_state"].items()))
         if a["firing"]:
             lines.append(f"  FIRING: {', '.join(a['firing'])}")
         if a["muted"]:
             lines.append(f"  muted: {', '.join(a['muted'])}")
-    if "error" not in status.get("cost", {"error": ""}):
-        cost = status["cost"]
+    cost = status["cost"]
+    if not failed(cost):
         if cost["monthly_usd"] is None:
-            lines.append(f"  burn rate unknown: {cost['note']}")
+            lines.append(f"  burn rate unknown: {cost.get('note', '')}")
         else:
             usd = cost["monthly_usd"]
             lines.append(f"  burn rate ${usd:,.2f}/month ({cost['region']} prices, ops cost)")
-    for key in failed_sections(status):
-        lines.append(f"  {key}: ERROR {status[key]['error']}")
+    for key in SECTIONS:
+        section = status.get(key)
+        if failed(section):
+            lines.append(f"  {key}: ERROR {section['error']}")
     return "\n".join(lines)

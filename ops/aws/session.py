@@ -9,7 +9,28 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal, overload
+
+if TYPE_CHECKING:  # the stub packages are a dev dependency: types only, never imported at run time
+    import boto3
+    from botocore.client import BaseClient
+    from mypy_boto3_acm import ACMClient
+    from mypy_boto3_application_autoscaling import ApplicationAutoScalingClient
+    from mypy_boto3_cloudformation import CloudFormationClient
+    from mypy_boto3_cloudfront import CloudFrontClient
+    from mypy_boto3_cloudwatch import CloudWatchClient
+    from mypy_boto3_ec2 import EC2Client
+    from mypy_boto3_ecs import ECSClient
+    from mypy_boto3_elasticache import ElastiCacheClient
+    from mypy_boto3_elbv2 import ElasticLoadBalancingv2Client
+    from mypy_boto3_events import EventBridgeClient
+    from mypy_boto3_logs import CloudWatchLogsClient
+    from mypy_boto3_rds import RDSClient
+    from mypy_boto3_secretsmanager import SecretsManagerClient
+    from mypy_boto3_service_quotas import ServiceQuotasClient
+    from mypy_boto3_sns import SNSClient
+    from mypy_boto3_ssm import SSMClient
+    from mypy_boto3_sts import STSClient
 
 MAX_ATTEMPTS = 6  # in all, the first attempt included
 MUTATING_PREFIXES = (
@@ -18,10 +39,17 @@ MUTATING_PREFIXES = (
 )  # fmt: skip
 
 
+# The services `ops` calls (each has a typed client below).
+ServiceName = Literal[
+    "acm", "application-autoscaling", "cloudformation", "cloudfront", "cloudwatch", "ec2", "ecs",
+    "elasticache", "elbv2", "events", "logs", "rds", "secretsmanager", "service-quotas", "sns",
+    "ssm", "sts",
+]  # fmt: skip
+
 _shared: dict[str, Any] = {}
 
 
-def _new_session(*, profile: str | None, region: str) -> Any:
+def _new_session(*, profile: str | None, region: str) -> boto3.Session:
     """A boto3 session sharing one botocore data loader per process (service models parse once)."""
     import boto3
     import botocore.session
@@ -48,20 +76,58 @@ class Aws:
         self.region = region
         self.profile = profile
         self.max_attempts = max_attempts
-        self._session: Any = None
-        self._clients: dict[str, Any] = {}
+        self._session: boto3.Session | None = None
+        self._clients: dict[ServiceName, BaseClient] = {}
         self._hooks: list[tuple[str, Callable[..., Any]]] = []
         self._lock = threading.Lock()
 
     @property
-    def session(self) -> Any:
+    def session(self) -> boto3.Session:
         """The boto3 session (created on first use)."""
         with self._lock:
             if self._session is None:
                 self._session = _new_session(profile=self.profile, region=self.region)
             return self._session
 
-    def client(self, service: str) -> Any:
+    # One overload per service `ops` calls: a typed client, so a wrong parameter or response key is
+    # a type error. A new service: its stub extra in pyproject.toml, ServiceName and an overload.
+    @overload
+    def client(self, service: Literal["acm"]) -> ACMClient: ...
+    @overload
+    def client(
+        self, service: Literal["application-autoscaling"]
+    ) -> ApplicationAutoScalingClient: ...
+    @overload
+    def client(self, service: Literal["cloudformation"]) -> CloudFormationClient: ...
+    @overload
+    def client(self, service: Literal["cloudfront"]) -> CloudFrontClient: ...
+    @overload
+    def client(self, service: Literal["cloudwatch"]) -> CloudWatchClient: ...
+    @overload
+    def client(self, service: Literal["ec2"]) -> EC2Client: ...
+    @overload
+    def client(self, service: Literal["ecs"]) -> ECSClient: ...
+    @overload
+    def client(self, service: Literal["elasticache"]) -> ElastiCacheClient: ...
+    @overload
+    def client(self, service: Literal["elbv2"]) -> ElasticLoadBalancingv2Client: ...
+    @overload
+    def client(self, service: Literal["events"]) -> EventBridgeClient: ...
+    @overload
+    def client(self, service: Literal["logs"]) -> CloudWatchLogsClient: ...
+    @overload
+    def client(self, service: Literal["rds"]) -> RDSClient: ...
+    @overload
+    def client(self, service: Literal["secretsmanager"]) -> SecretsManagerClient: ...
+    @overload
+    def client(self, service: Literal["service-quotas"]) -> ServiceQuotasClient: ...
+    @overload
+    def client(self, service: Literal["sns"]) -> SNSClient: ...
+    @overload
+    def client(self, service: Literal["ssm"]) -> SSMClient: ...
+    @overload
+    def client(self, service: Literal["sts"]) -> STSClient: ...
+    def client(self, service: ServiceName) -> BaseClient:
         """A cached client; clients are thread-safe, so concurrent calls may share them."""
         session = self.session
         with self._lock:
@@ -72,7 +138,7 @@ class Aws:
                     retries={"mode": "standard", "total_max_attempts": self.max_attempts},
                     user_agent_extra="ohmycoins-ops",
                 )
-                client = session.client(service, config=config)
+                client: BaseClient = session.client(service, config=config)
                 for event, handler in self._hooks:
                     client.meta.events.register(event, handler)
                 self._clients[service] = client

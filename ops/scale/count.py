@@ -7,6 +7,8 @@ Only an AWS error while setting (after all accepted) can leave some set and some
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ops import services
 from ops.aws.session import Aws
 from ops.aws.stack_outputs import StackOutputs
@@ -15,8 +17,11 @@ from ops.results import Report
 from ops.scale import state as scale_state
 from stacks.contract import names
 
+if TYPE_CHECKING:
+    from mypy_boto3_application_autoscaling.type_defs import ScalableTargetTypeDef
 
-def refusal(count: int, target: dict[str, int] | None) -> str | None:
+
+def refusal(count: int, target: ScalableTargetTypeDef | None) -> str | None:
     """Why a service with this scalable target cannot take `count` (None: it can)."""
     if target and not target["MinCapacity"] <= count <= target["MaxCapacity"]:
         return (

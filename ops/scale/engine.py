@@ -31,9 +31,7 @@ def capture(aws: Aws, outputs: StackOutputs, env: str, *, actor: Actor, reason: 
             desired=view.ecs["desiredCount"],
             min=view.bound("MinCapacity"),
             max=view.bound("MaxCapacity"),
-            suspended=dict(view.target.get("SuspendedState", NO_SUSPENSION))
-            if view.target
-            else None,
+            suspended=services.suspended_flags(view.target) if view.target else None,
         )
         for role, view in views.items()
     }

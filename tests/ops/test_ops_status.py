@@ -43,6 +43,16 @@ def test_status_json_sections(deployed: Deployed) -> None:
         "paused": False,
     }
     assert data["edge"]["url"].startswith("https://")
+    # Every section the Status type declares is read, and nothing else.
+    assert sorted(data) == sorted(["env", *status.SECTIONS])
+    assert status.failed_sections(data) == []
+
+
+def test_failed_tells_an_error_from_a_section() -> None:
+    assert status.failed({"error": "AccessDenied"})
+    assert not status.failed({"error": "x", "status": "available"})  # a section with such a key
+    assert not status.failed({"backend": {}, "frontend": {}})
+    assert not status.failed(None)
 
 
 def test_status_text_after_scaling_to_zero(deployed: Deployed) -> None:
