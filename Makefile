@@ -2,10 +2,12 @@
 SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
+# checkov pins its own boto3: a venv of its own (requirements-checkov.txt).
+CHECKOV_VENV := .venv-checkov
 
 .PHONY: setup services browser demo test lint typecheck bench clean
 
-setup: $(VENV)/.installed $(VENV)/.app-installed node_modules/.installed
+setup: $(VENV)/.installed $(VENV)/.app-installed $(CHECKOV_VENV)/.installed node_modules/.installed
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -15,6 +17,11 @@ $(VENV)/.installed: pyproject.toml
 # The bundled backend's dependencies (its single source: app_src/backend/requirements.txt).
 $(VENV)/.app-installed: $(VENV)/.installed app_src/backend/requirements.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check -r app_src/backend/requirements.txt
+	touch $@
+
+$(CHECKOV_VENV)/.installed: requirements-checkov.txt
+	python3 -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-checkov.txt
 	touch $@
 
 node_modules/.installed: package.json package-lock.json

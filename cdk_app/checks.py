@@ -6,7 +6,7 @@ import re
 from typing import TYPE_CHECKING
 
 from cdk_app.schema import ConfigError
-from stacks.contract import names
+from stacks.contract import connections, names
 
 if TYPE_CHECKING:
     from cdk_app.config import EnvConfig
@@ -20,6 +20,9 @@ LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 
 FARGATE_CPU = (256, 512, 1024, 2048, 4096)
 _SCHEDULE = re.compile(r"^(rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\(.+\))$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+MONITORING_INTERVALS = (0, 1, 5, 10, 15, 30, 60)
+# AWS WAF's bounds of a rate-based rule's limit (requests per client per evaluation window).
+WAF_RATE_LIMITS = (100, 2_000_000_000)
 
 
 def _check(config: EnvConfig, ok: bool, key: str, problem: str) -> None:
@@ -70,6 +73,7 @@ def validate(c: EnvConfig) -> None:
     _validate_rds(c)
     _validate_redis(c)
     _validate_services(c)
+    _validate_waf(c)
     for name, schedule in c.collectors.items():
         _check(
             c,
@@ -106,6 +110,7 @@ def validate(c: EnvConfig) -> None:
         "runbook_base_url",
         "expected an https:// URL",
     )
+    _validate_connection_budget(c)
 
 
 def _validate_rds(c: EnvConfig) -> None:
@@ -115,6 +120,20 @@ def _validate_rds(c: EnvConfig) -> None:
         rds.instance_class.startswith("db."),
         "rds.instance_class",
         f"expected an RDS class like db.t3.small, got {rds.instance_class!r}",
+    )
+    _check(
+        c,
+        rds.instance_class in connections.INSTANCE_MEMORY_GIB,
+        "rds.instance_class",
+        f"unknown memory size of {rds.instance_class!r}, needed for the connection budget "
+        f"(known: {', '.join(connections.INSTANCE_MEMORY_GIB)}; add it to "
+        "stacks/contract/connections.py)",
+    )
+    _check(
+        c,
+        rds.enhanced_monitoring_seconds in MONITORING_INTERVALS,
+        "rds.enhanced_monitoring_seconds",
+        f"expected one of {MONITORING_INTERVALS}, got {rds.enhanced_monitoring_seconds}",
     )
     _check(
         c,
@@ -178,3 +197,27 @@ def _validate_services(c: EnvConfig) -> None:
             f"{key}.cpu_target_percent",
             f"expected 10 to 90, got {svc.cpu_target_percent}",
         )
+
+
+def _validate_waf(c: EnvConfig) -> None:
+    low, high = WAF_RATE_LIMITS
+    limit = c.waf.rate_limit_per_5_minutes
+    _check(
+        c,
+        low <= limit <= high,
+        "waf.rate_limit_per_5_minutes",
+        f"expected {low} to {high}, got {limit}",
+    )
+
+
+def _validate_connection_budget(c: EnvConfig) -> None:
+    """The worst case must leave room: names every key that changes it."""
+    need = c.connection_budget()
+    _check(
+        c,
+        need.fits,
+        "services.backend.max_tasks",
+        f"database connection budget exceeded: {need.explain()}; lower "
+        "services.backend.max_tasks or services.backend.cpu (processes per task), remove "
+        "collectors, or choose a larger rds.instance_class",
+    )

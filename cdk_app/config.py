@@ -18,7 +18,7 @@ import yaml
 from cdk_app.checks import validate
 from cdk_app.safety import validate_safety
 from cdk_app.schema import ConfigError, build
-from stacks.contract import alarm_catalog
+from stacks.contract import alarm_catalog, connections, names
 
 ENVIRONMENTS_DIR = Path(__file__).resolve().parent / "environments"
 DEFAULT_ENV = "staging"
@@ -39,6 +39,7 @@ class RdsConfig:
     backup_retention_days: int
     deletion_protection: bool
     database_name: str = "ohmycoins"
+    enhanced_monitoring_seconds: int = 0  # 0 = off, else the OS metrics interval
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -77,6 +78,14 @@ class EdgeConfig:
 
 
 @dataclass(frozen=True, kw_only=True)
+class WafConfig:
+    """The web ACL in front of the load balancer (absent while parked, like the ALB)."""
+
+    enabled: bool = False
+    rate_limit_per_5_minutes: int = 2000  # per client IP, far above the app's 60/minute
+
+
+@dataclass(frozen=True, kw_only=True)
 class EnvConfig:
     """Everything that differs between environments."""
 
@@ -100,6 +109,9 @@ class EnvConfig:
     runbook_base_url: str | None = None
     parked: bool = False
     keep_rds_stopped: bool = False
+    retain_on_delete: bool = False
+    alb_deletion_protection: bool = False
+    waf: WafConfig = WafConfig()
 
     def __post_init__(self) -> None:
         validate(self)
@@ -108,6 +120,16 @@ class EnvConfig:
     def alarms(self) -> tuple[alarm_catalog.AlarmSpec, ...]:
         """The alarm catalog with this environment's threshold overrides."""
         return alarm_catalog.with_overrides(self.alarm_thresholds)
+
+    def connection_budget(self) -> connections.Budget:
+        """The worst-case PostgreSQL connections of this sizing (KeyError: unknown class)."""
+        backend = self.services[names.BACKEND]
+        return connections.budget(
+            instance_class=self.rds.instance_class,
+            backend_cpu=backend.cpu,
+            backend_max_tasks=backend.max_tasks,
+            collectors=len(self.collectors),
+        )
 
 
 def known_envs(directory: Path | None = None) -> tuple[str, ...]:

@@ -16,6 +16,7 @@ from stacks.data import DataStack
 from stacks.metrics import MetricSources
 from stacks.monitoring import MonitoringStack
 from stacks.network import NetworkStack
+from stacks.retention import retain_records
 from stacks.service import ServiceStack
 
 CDK_JSON = Path(__file__).resolve().parent.parent / "cdk.json"
@@ -115,4 +116,6 @@ def build_env(app: cdk.App, config: EnvConfig) -> EnvStacks:
     for stack in stacks.all():
         cdk.Tags.of(stack).add("Project", names.PROJECT)
         cdk.Tags.of(stack).add("Environment", config.name)
+        if config.retain_on_delete:
+            retain_records(stack)
     return stacks

@@ -99,6 +99,10 @@ class DataStack(Stack):
             # The minor version is pinned: upgrades are deliberate changes of rds.engine_version.
             auto_minor_version_upgrade=False,
             cloudwatch_logs_exports=["postgresql"],
+            # OS metrics (per-process CPU, memory, connections' load) every N seconds; 0 = off.
+            monitoring_interval=Duration.seconds(cfg.enhanced_monitoring_seconds)
+            if cfg.enhanced_monitoring_seconds
+            else None,
         )
 
     def _app_secret(self) -> secretsmanager.Secret:

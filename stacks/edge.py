@@ -16,6 +16,7 @@ from constructs import Construct
 
 from cdk_app.config import EnvConfig
 from stacks.contract import names
+from stacks.waf import client_ip_function_code
 
 # Paths served by the backend (the ALB routes them the same way): never cached.
 API_PATHS: tuple[str, ...] = ("/api/*", "/docs", "/openapi.json")
@@ -57,10 +58,40 @@ class Edge(Construct):
         config: EnvConfig,
         alb: elbv2.IApplicationLoadBalancer | None,
         log_bucket: s3.IBucket,
+        client_ip_header: str | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         self.paused_function: cloudfront.Function | None = None
         associations: list[cloudfront.FunctionAssociation] = []
+        # The WAF behind this edge counts requests per viewer by `client_ip_header` (stacks/waf.py).
+        client_ip = None if alb is None else client_ip_header
+        if client_ip is not None:
+            associations.append(
+                cloudfront.FunctionAssociation(
+                    function=cloudfront.Function(
+                        self,
+                        "ClientIp",
+                        function_name=names.resource_name(config.name, "client-ip"),
+                        comment=f"Sets {client_ip} to the viewer's address for the WAF",
+                        runtime=cloudfront.FunctionRuntime.JS_2_0,
+                        code=cloudfront.FunctionCode.from_inline(
+                            client_ip_function_code(client_ip)
+                        ),
+                    ),
+                    event_type=cloudfront.FunctionEventType.VIEWER_REQUEST,
+                )
+            )
+        forward_client_ip = (
+            None
+            if client_ip is None
+            else cloudfront.OriginRequestPolicy(
+                self,
+                "ClientIpRequests",
+                origin_request_policy_name=names.resource_name(config.name, "client-ip"),
+                comment="Pages and assets: the viewer's address for the WAF, nothing else",
+                header_behavior=cloudfront.OriginRequestHeaderBehavior.allow_list(client_ip),
+            )
+        )
         if alb is None:
             self.paused_function = cloudfront.Function(
                 self,
@@ -99,6 +130,7 @@ class Edge(Construct):
             origin=origin,
             viewer_protocol_policy=cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
             cache_policy=cloudfront.CachePolicy.CACHING_OPTIMIZED,
+            origin_request_policy=forward_client_ip,
             compress=True,
             function_associations=associations,
         )
@@ -107,6 +139,7 @@ class Edge(Construct):
             viewer_protocol_policy=cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
             # nginx marks pages `no-cache`: CloudFront revalidates them on every request.
             cache_policy=cloudfront.CachePolicy.USE_ORIGIN_CACHE_CONTROL_HEADERS,
+            origin_request_policy=forward_client_ip,
             compress=True,
             function_associations=associations,
         )

@@ -56,6 +56,8 @@ class LoadBalancer(Construct):
         env = config.name
         internal = config.edge.cloudfront
         source = "the CloudFront VPC origin" if internal else "the internet"
+        # Whether clients connect to it themselves (the WAF's per-client rule depends on it).
+        self.internet_facing = not internal
         self.security_group = ec2.SecurityGroup(
             self,
             "SecurityGroup",
@@ -70,12 +72,14 @@ class LoadBalancer(Construct):
             "Alb",
             load_balancer_name=names.resource_name(env, "alb"),
             vpc=vpc,
-            internet_facing=not internal,
+            internet_facing=self.internet_facing,
             vpc_subnets=ec2.SubnetSelection(subnet_group_name=APP_SUBNETS)
             if internal
             else ec2.SubnetSelection(subnet_type=ec2.SubnetType.PUBLIC),
             security_group=self.security_group,
             drop_invalid_header_fields=True,
+            # `ops park` lifts the protection before the parked deploy removes the load balancer.
+            deletion_protection=config.alb_deletion_protection,
         )
         self.alb.log_access_logs(self.access_logs, prefix="alb")
         self.target_groups = {

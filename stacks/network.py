@@ -57,3 +57,9 @@ class NetworkStack(Stack):
                 )
             },
         )
+        # Free: S3 traffic (ECR image layers live in S3) skips the NAT gateways' per-GB charge.
+        self.s3_endpoint = self.vpc.add_gateway_endpoint(
+            "S3Endpoint",
+            service=ec2.GatewayVpcEndpointAwsService.S3,
+            subnets=[ec2.SubnetSelection(subnet_group_name=APP)],
+        )

@@ -19,6 +19,7 @@ from stacks.edge import Edge
 from stacks.load_balancer import LoadBalancer, access_log_bucket
 from stacks.network import APP as APP_SUBNETS
 from stacks.tasks import backend_environment, backend_secrets, task_definition
+from stacks.waf import WebAcl, waf_log_group
 
 
 class ServiceStack(Stack):
@@ -65,10 +66,12 @@ class ServiceStack(Stack):
                 config=config,
                 alb=None if self.load_balancer is None else self.load_balancer.alb,
                 log_bucket=self.access_logs,
+                client_ip_header=names.CLIENT_IP_HEADER if config.waf.enabled else None,
             )
             if config.edge.cloudfront
             else None
         )
+        self.web_acl = self._web_acl()
         backend_security_group = self._backend_security_group(vpc, data)
         backend_task = task_definition(
             self,
@@ -146,6 +149,23 @@ class ServiceStack(Stack):
             scale_out_cooldown=Duration.seconds(60),
         )
         return fargate
+
+    def _web_acl(self) -> WebAcl | None:
+        """The WAF on the load balancer when enabled (its log group stays while parked)."""
+        config, lb = self.config, self.load_balancer
+        if not config.waf.enabled:
+            return None
+        logs = waf_log_group(self, config)
+        if lb is None:
+            return None
+        return WebAcl(
+            self,
+            "Waf",
+            config=config,
+            load_balancer_arn=lb.alb.load_balancer_arn,
+            log_group=logs,
+            client_ip_header=None if lb.internet_facing else names.CLIENT_IP_HEADER,
+        )
 
     def _backend_security_group(self, vpc: ec2.IVpc, data: DataStack) -> ec2.SecurityGroup:
         """Backend tasks and collectors: out to HTTPS, PostgreSQL and Redis only.

@@ -4,18 +4,49 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from aws_cdk import Duration
 from aws_cdk import aws_ecr_assets as ecr_assets
 from aws_cdk import aws_ecs as ecs
 from constructs import Construct
 
 from cdk_app.config import EnvConfig
 from stacks.cache import REDIS_PORT
-from stacks.contract import names
+from stacks.contract import connections, names
 from stacks.data import POSTGRES_PORT, DataStack
 from stacks.edge import VIEWER_ADDRESS_HEADER
 from stacks.log_groups import log_group
 
 APP_SRC = Path(__file__).resolve().parent.parent / "app_src"
+# Where the backend image keeps the RDS CA bundle (app_src/backend/Dockerfile sets PGSSLROOTCERT).
+RDS_CA_BUNDLE = "/etc/ssl/certs/rds-global-bundle.pem"
+# Neither image has curl: the backend probes with its own Python, nginx (alpine) with busybox wget.
+HEALTH_COMMANDS: dict[str, list[str]] = {
+    names.BACKEND: [
+        "CMD",
+        "python",
+        "-c",
+        "import urllib.request; urllib.request.urlopen("
+        f"'http://127.0.0.1:{names.BACKEND_PORT}{names.BACKEND_HEALTH_PATH}', timeout=4)",
+    ],
+    names.FRONTEND: [
+        "CMD-SHELL",
+        f"wget -q -O /dev/null http://127.0.0.1:{names.FRONTEND_PORT}{names.FRONTEND_HEALTH_PATH}"
+        " || exit 1",
+    ],
+}
+# The backend migrates the database before it listens (app.prestart): failures count after this.
+HEALTH_START_SECONDS = {names.BACKEND: 120, names.FRONTEND: 15}
+
+
+def health_check(service: str) -> ecs.HealthCheck:
+    """The container health check ECS runs (a Dockerfile HEALTHCHECK is ignored by ECS)."""
+    return ecs.HealthCheck(
+        command=HEALTH_COMMANDS[service],
+        interval=Duration.seconds(30),
+        timeout=Duration.seconds(5),
+        retries=3,
+        start_period=Duration.seconds(HEALTH_START_SECONDS[service]),
+    )
 
 
 def image(config: EnvConfig, service: str) -> ecs.ContainerImage:
@@ -35,7 +66,11 @@ def backend_environment(config: EnvConfig, data: DataStack) -> dict[str, str]:
         "POSTGRES_SERVER": data.database.db_instance_endpoint_address,
         "POSTGRES_PORT": str(POSTGRES_PORT),
         "POSTGRES_DB": config.rds.database_name,
-        "POSTGRES_SSLMODE": "require",  # RDS PostgreSQL forces TLS (rds.force_ssl)
+        # TLS with the server's certificate and name checked against the RDS CA bundle.
+        "POSTGRES_SSLMODE": "verify-full",
+        "PGSSLROOTCERT": RDS_CA_BUNDLE,
+        # uvicorn's worker count: one process per whole vCPU (counted in the connection budget).
+        "WEB_CONCURRENCY": str(connections.workers(config.services[names.BACKEND].cpu)),
     }
     if config.edge.cloudfront:  # the ALB sees CloudFront; the viewer's address is in this header
         environment["CLIENT_ADDRESS_HEADER"] = VIEWER_ADDRESS_HEADER
@@ -87,5 +122,6 @@ def task_definition(
         environment=environment,
         secrets=secrets,
         logging=ecs.LogDrivers.aws_logs(stream_prefix=service, log_group=logs),
+        health_check=health_check(service),
     )
     return definition

@@ -120,6 +120,9 @@ def estimate(
         )
         churn = db.storage_gb * assumptions["rds_backup_daily_change"] * db.backup_retention_days
         add("RDS backups beyond the free allowance", churn, "GB-months", "rds_backup_gb_month")
+        if rds_running and db.monitoring_interval:  # OS metrics land in CloudWatch Logs
+            gb = assumptions["rds_enhanced_monitoring_gb_at_60s"] * 60 / db.monitoring_interval
+            add("RDS enhanced monitoring logs", gb, "GB", "log_ingest_gb")
     for cache in inv.caches:
         add(
             f"ElastiCache {cache.node_type} x{cache.nodes}",
@@ -143,6 +146,11 @@ def estimate(
         runs = f"Scheduled tasks ({len(task_hours)} schedules)"
         add(f"{runs} vCPU", vcpu_hours, "vCPU-hours", "fargate_vcpu_hour")
         add(f"{runs} memory", gb_hours, "GB-hours", "fargate_gb_hour")
+    add("WAF web ACLs", inv.web_acls, "web ACL-months", "waf_web_acl_month")
+    add("WAF rules", inv.web_acl_rules, "rule-months", "waf_rule_month")
+    if tasks:  # requests reach the ACL while the services run
+        requests = inv.web_acls * assumptions["waf_requests_million_per_month"]
+        add("WAF requests", requests, "million requests", "waf_request_million")
     add("Secrets Manager secrets", inv.secrets, "secret-months", "secret_month")
     add("KMS keys", inv.kms_keys, "key-months", "kms_key_month")
     add(

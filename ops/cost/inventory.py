@@ -25,6 +25,7 @@ class Database:
     storage_type: str
     backup_retention_days: int
     log_exports: int
+    monitoring_interval: int = 0  # enhanced monitoring, seconds (0 = off)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -76,6 +77,8 @@ class Inventory:
     alarms: int = 0
     dashboards: int = 0
     log_groups: int = 0
+    web_acls: int = 0
+    web_acl_rules: int = 0
 
 
 def _literal(value: Any, what: str) -> Any:
@@ -107,6 +110,9 @@ def _database(logical_id: str, props: Mapping[str, Any]) -> Database:
             _literal(props.get("BackupRetentionPeriod", 1), f"{where}.BackupRetentionPeriod")
         ),
         log_exports=len(props.get("EnableCloudwatchLogsExports") or []),
+        monitoring_interval=int(
+            _literal(props.get("MonitoringInterval", 0), f"{where}.MonitoringInterval")
+        ),
     )
 
 
@@ -232,5 +238,8 @@ def inventory(templates: Iterable[Mapping[str, Any]]) -> Inventory:
             inv.alarm_metrics += _alarm_metrics(props)
         inv.dashboards += sum(1 for _ in _resources(template, "AWS::CloudWatch::Dashboard"))
         inv.log_groups += sum(1 for _ in _resources(template, "AWS::Logs::LogGroup"))
+        for _, props in _resources(template, "AWS::WAFv2::WebACL"):
+            inv.web_acls += 1
+            inv.web_acl_rules += len(props.get("Rules") or [])
     inv.log_groups += sum(db.log_exports for db in inv.databases)
     return inv

@@ -19,6 +19,7 @@ from ops.aws.session import Aws
 from ops.aws.stack_outputs import StackOutputs
 from ops.cost.estimate import Estimate
 from ops.errors import OpsError
+from ops.load_balancer import lift_deletion_protection
 from ops.results import Report
 from ops.scale import engine as scale
 from ops.scale import state as scale_state
@@ -125,7 +126,13 @@ def park(
     report.steps += zero.steps
     if not zero.ok:
         return report
-    if _deploy(env, report, parked=True, dry_run=dry_run, run=run):
+    # A protected ALB cannot be deleted by the parked deploy: lift the protection first.
+    lifted = report.attempt(
+        "load balancer",
+        "allow removal",
+        lambda: lift_deletion_protection(aws, env, dry_run=dry_run),
+    )
+    if lifted and _deploy(env, report, parked=True, dry_run=dry_run, run=run):
         _cost(report, "after (estimated)" if dry_run else "after", after)
     return report
 

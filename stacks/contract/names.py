@@ -101,6 +101,9 @@ BACKEND_PORT = 8000
 FRONTEND_PORT = 80
 BACKEND_HEALTH_PATH = "/api/v1/utils/health-check/"
 FRONTEND_HEALTH_PATH = "/healthz"
+# Set by the CloudFront edge to the viewer's IP (overwriting any client value); the WAF's
+# per-client rate rule counts it when the ALB is internal (stacks/waf.py).
+CLIENT_IP_HEADER = "X-Viewer-Ip"
 
 # Keys of the app secret (JSON). The API keys start as PLACEHOLDER until an operator sets them.
 APP_SECRET_KEYS: tuple[str, ...] = (

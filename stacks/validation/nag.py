@@ -106,6 +106,15 @@ def _data(stacks: EnvStacks, config: EnvConfig) -> None:
         "RDS11",
         "5432 is the backend's contract; only the backend's security group is admitted, over TLS.",
     )
+    monitoring_role = data.database.node.try_find_child("MonitoringRole")
+    if monitoring_role is not None:  # rds.enhanced_monitoring_seconds > 0
+        _ack(
+            monitoring_role,
+            "IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
+            "AmazonRDSEnhancedMonitoringRole]",
+            "The role RDS assumes to publish enhanced-monitoring OS metrics to CloudWatch Logs; "
+            "AWS maintains this managed policy for exactly that and nothing else.",
+        )
     group = data.cache.replication_group  # None while parked
     if group is not None:
         _ack(

@@ -309,3 +309,67 @@ def test_url_note_warns_when_plain_http_moves_the_url(aws: Aws) -> None:
     assert "has changed" in note and note.endswith("http://new-alb.example")
     cfn.delete_stack(StackName=names.stack_name(ENV, names.SERVICE))
     assert parking.url_note(aws, ENV).startswith("not read: stack OhMyCoins-staging-Service")
+
+
+def _protected_alb(aws: Aws) -> str:
+    """An ALB named as the stacks name it, with deletion protection on (as in production)."""
+    ec2 = aws.client("ec2")
+    vpc = ec2.create_vpc(CidrBlock="10.9.0.0/16")["Vpc"]["VpcId"]
+    subnets = [
+        ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.9.{i}.0/24", AvailabilityZone=f"{REGION}{z}")[
+            "Subnet"
+        ]["SubnetId"]
+        for i, z in enumerate("ab")
+    ]
+    elbv2 = aws.client("elbv2")
+    arn = elbv2.create_load_balancer(Name=names.resource_name(ENV, "alb"), Subnets=subnets)[
+        "LoadBalancers"
+    ][0]["LoadBalancerArn"]
+    elbv2.modify_load_balancer_attributes(
+        LoadBalancerArn=arn, Attributes=[{"Key": "deletion_protection.enabled", "Value": "true"}]
+    )
+    return str(arn)
+
+
+def _protection(aws: Aws, arn: str) -> str:
+    attributes = aws.client("elbv2").describe_load_balancer_attributes(LoadBalancerArn=arn)
+    (value,) = (
+        a["Value"] for a in attributes["Attributes"] if a["Key"] == "deletion_protection.enabled"
+    )
+    return str(value)
+
+
+def test_park_lifts_the_load_balancers_deletion_protection_before_deploying(aws: Aws) -> None:
+    arn = _protected_alb(aws)
+    dry = _park(aws, FakeCdk(), dry_run=True)
+    assert _protection(aws, arn) == "true"
+    assert "would lift deletion protection" in [s.detail for s in dry.steps]
+    cdk = FakeCdk()
+    report = _park(aws, cdk)
+    assert report.ok, report.text()
+    assert _protection(aws, arn) == "false"
+    assert cdk.commands == PARK_COMMANDS
+    lifted = [s for s in report.steps if s.resource == "load balancer"]
+    assert lifted and lifted[0].detail.startswith("deletion protection lifted")
+
+
+def test_park_stops_before_deploying_when_the_protection_cannot_be_lifted(
+    aws: Aws, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from botocore.exceptions import ClientError
+
+    from ops import load_balancer
+
+    arn = _protected_alb(aws)
+
+    def denied(aws: Aws, env: str, *, dry_run: bool) -> str:
+        error = {"Error": {"Code": "AccessDenied", "Message": "not allowed"}}
+        raise ClientError(error, "ModifyLoadBalancerAttributes")
+
+    monkeypatch.setattr(parking, "lift_deletion_protection", denied)
+    cdk = FakeCdk()
+    report = _park(aws, cdk)
+    assert not report.ok and cdk.commands == []
+    assert [s.resource for s in report.failed] == ["load balancer"]
+    assert load_balancer.lift_deletion_protection(aws, ENV, dry_run=True).startswith("would")
+    assert _protection(aws, arn) == "true"

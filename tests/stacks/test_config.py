@@ -142,6 +142,16 @@ def test_unknown_env_lists_the_known_ones(env_dir: Path) -> None:
         (lambda d: d.update(alarm_emails=["not-an-address"]), "alarm_emails[0]"),
         (lambda d: d.update(runbook_base_url="http://wiki"), "runbook_base_url"),
         (lambda d: d.update(log_retention_days=31), "log_retention_days"),
+        (
+            lambda d: d["rds"].update(enhanced_monitoring_seconds=7),
+            "rds.enhanced_monitoring_seconds",
+        ),
+        (lambda d: d["rds"].update(instance_class="db.x9.huge"), "rds.instance_class"),
+        (
+            lambda d: d.update(waf={"enabled": True, "rate_limit_per_5_minutes": 50}),
+            "waf.rate_limit_per_5_minutes",
+        ),
+        (lambda d: d.update(waf={"enabld": True}), "waf.enabld"),
     ],
 )
 def test_bad_values_name_their_key(env_dir: Path, change, key: str) -> None:

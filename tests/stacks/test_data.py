@@ -30,7 +30,9 @@ def test_rds_pinned_encrypted_backed_up_snapshot_on_removal(
     assert props["EnablePerformanceInsights"] is True
     assert props["BackupRetentionPeriod"] == synth.config.rds.backup_retention_days
     assert props["DBInstanceClass"] == "db.t3.small"
-    assert db["DeletionPolicy"] == "Snapshot" and db["UpdateReplacePolicy"] == "Snapshot"
+    # Production keeps the instance itself when its stack is deleted (retain_on_delete).
+    policy = "Retain" if synth.config.retain_on_delete else "Snapshot"
+    assert db["DeletionPolicy"] == policy and db["UpdateReplacePolicy"] == policy
     # Generated credentials: the password is a dynamic reference to the generated secret.
     assert "{{resolve:secretsmanager:" in json.dumps(props["MasterUserPassword"])
 

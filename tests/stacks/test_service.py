@@ -34,7 +34,7 @@ def test_backend_gets_every_secret_through_ecs_secrets(staging: SynthesizedEnv) 
     (redis_url,) = (e["Value"] for e in container["Environment"] if e["Name"] == "REDIS_URL")
     assert redis_url["Fn::Join"][1][0] == "rediss://"  # TLS; the password is not in the URL
     (sslmode,) = (e["Value"] for e in container["Environment"] if e["Name"] == "POSTGRES_SSLMODE")
-    assert sslmode == "require"
+    assert sslmode == "verify-full"
 
 
 def test_services_leave_desired_count_to_autoscaling(envs: dict[str, SynthesizedEnv]) -> None:
