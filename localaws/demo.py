@@ -116,6 +116,7 @@ def steps() -> list[Step]:
         Step("ops status", ops("status")),
         *set_keys,
         Step("ops secrets check", ops("secrets", "check")),
+        Step("ops preflight (read-only checks before a deploy)", ops("preflight")),
         Step("ops scale --to 0 --yes", ops("scale", "--to", "0", "--yes")),
         Step("ops status", ops("status")),
         Step("ops scale --to restore --yes", ops("scale", "--to", "restore", "--yes")),

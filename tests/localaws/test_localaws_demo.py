@@ -39,7 +39,7 @@ def test_a_failed_step_stops_the_demo_and_the_server(
 def test_the_plan_covers_the_lifecycle() -> None:
     titles = [step.title for step in demo.steps()]
     assert titles[0].startswith("synthesize and validate every environment")
-    for expected in ("start the local AWS", "ops status", "ops secrets check"):
+    for expected in ("start the local AWS", "ops status", "ops secrets check", "ops preflight"):
         assert any(title.startswith(expected) for title in titles), expected
     assert titles.index("ops scale --to 0 --yes") < titles.index("ops scale --to restore --yes")
     assert titles[-1].startswith("ops alarms test")
