@@ -2,9 +2,12 @@
 
 AWS starts a stopped instance after seven days and announces it with RDS-EVENT-0154. An EventBridge
 rule on that event, for this instance only, starts a Step Functions state machine made of AWS SDK
-integrations (no Lambda): wait, describe the instance, stop it once it is `available`, keep waiting
-while it is `starting` (or in any other transition), and after 24 hours give up with a notification
-on the alarm topic.
+integrations (no Lambda): wait, describe the instance, and once it is `available` stop it, but only
+while the environment is meant to be down: the saved scale state says `down` (scaled to zero or
+parked), or `ops rds stop` left its mark. Otherwise (a restore or `ops rds start` came in between)
+it ends quietly. It keeps waiting while the instance is `starting` (or in any other transition), and
+after 24 hours gives up with a notification on the alarm topic. The decision is read again before
+every stop attempt (docs/design.md, "The ops state machine").
 """
 
 from __future__ import annotations
@@ -17,7 +20,9 @@ from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
 
+from stacks.contract import names
 from stacks.contract.names import resource_name
+from stacks.contract.scale_phase import Phase
 from stacks.log_groups import log_group
 
 AUTO_START_EVENT = "RDS-EVENT-0154"
@@ -102,7 +107,10 @@ class RdsStoppedGuard(Construct):
             iam_action="rds:DescribeDBInstances",
             iam_resources=[instance_arn],
             parameters={"DbInstanceIdentifier": instance_id},
-            result_selector={"status.$": "$.DbInstances[0].DbInstanceStatus"},
+            # [*] then item 0: a path with an index inside is a list to some interpreters (moto)
+            result_selector={
+                "status.$": "States.ArrayGetItem($.DbInstances[*].DbInstanceStatus, 0)"
+            },
             result_path="$.db",
         )
         stop = tasks.CallAwsService(
@@ -124,16 +132,62 @@ class RdsStoppedGuard(Construct):
             env_name, "GiveUp", topic, f"{instance_id} did not become available within 24 h"
         )
         failed = self._notify(env_name, "NotifyError", topic, f"{instance_id}: an AWS call failed")
-        for task in (describe, stop):
-            task.add_retry(errors=["Rds.ThrottlingException"], max_attempts=3)
-        describe.add_catch(failed, result_path="$.error")
+        read_state = self._read("ReadScaleState", names.scale_state_parameter(env_name), "$.state")
+        read_mark = self._read("ReadStopMark", names.rds_stop_parameter(env_name), "$.mark")
+        # An unreadable state fails the execution here (a Pass has no Catch): left running.
+        parse_state = sfn.Pass(
+            self,
+            "ParseScaleState",
+            parameters={"value.$": "States.StringToJson(States.ArrayGetItem($.state.values, 0))"},
+            result_path="$.scale",
+        )
+        quiet = sfn.Succeed(
+            self, "NotMeantToBeDown", comment="restored or started since: leave it running"
+        )
+        for task in (describe, stop, read_state, read_mark):
+            task.add_retry(
+                errors=["Rds.ThrottlingException", "Ssm.ThrottlingException"], max_attempts=3
+            )
+        for task in (describe, read_state, read_mark):
+            task.add_catch(failed, result_path="$.error")
         stop.add_catch(count, errors=[NOT_READY_ERROR], result_path=sfn.JsonPath.DISCARD)
         stop.add_catch(failed, result_path="$.error")
         stop.next(sfn.Succeed(self, "Stopped"))
         count.next(wait)
+        read_state.next(
+            sfn.Choice(self, "HasScaleState")
+            .when(sfn.Condition.is_present("$.state.values[0]"), parse_state)
+            .otherwise(read_mark)
+        )
+        read_mark.next(
+            sfn.Choice(self, "HasStopMark")
+            .when(sfn.Condition.is_present("$.mark.values[0]"), stop)
+            .otherwise(quiet)
+        )
+        phase, restored = "$.scale.value.phase", "$.scale.value.restored_at"
+        meant_down = (
+            sfn.Choice(self, "MeantToBeDown")
+            .when(
+                sfn.Condition.and_(
+                    sfn.Condition.is_present(phase),
+                    sfn.Condition.string_equals(phase, Phase.DOWN.value),
+                ),
+                stop,
+            )
+            .when(sfn.Condition.is_present(phase), read_mark)
+            # a state saved before it had a phase: restored when it has a restored_at
+            .when(
+                sfn.Condition.and_(
+                    sfn.Condition.is_present(restored), sfn.Condition.is_not_null(restored)
+                ),
+                read_mark,
+            )
+            .otherwise(stop)
+        )
+        parse_state.next(meant_down)
         decide = (
             sfn.Choice(self, "InstanceStatus")
-            .when(sfn.Condition.string_equals("$.db.status", "available"), stop)
+            .when(sfn.Condition.string_equals("$.db.status", "available"), read_state)
             .when(
                 sfn.Condition.or_(
                     sfn.Condition.string_equals("$.db.status", "stopped"),
@@ -145,6 +199,24 @@ class RdsStoppedGuard(Construct):
             .otherwise(count)
         )
         return start.next(wait).next(describe).next(decide)
+
+    def _read(self, name: str, parameter: str, path: str) -> tasks.CallAwsService:
+        """GetParameters of one `ops` parameter: `<path>.values` holds its value, or nothing when
+        it does not exist (GetParameters reports a missing name instead of failing)."""
+        arn = Stack.of(self).format_arn(
+            service="ssm", resource="parameter", resource_name=parameter.lstrip("/")
+        )
+        return tasks.CallAwsService(
+            self,
+            name,
+            service="ssm",
+            action="getParameters",
+            iam_action="ssm:GetParameters",
+            iam_resources=[arn],
+            parameters={"Names": [parameter]},
+            result_selector={"values.$": "$.Parameters[*].Value"},
+            result_path=path,
+        )
 
     def _notify(self, env_name: str, name: str, topic: sns.ITopic, what: str) -> sfn.IChainable:
         """Publish on the alarm topic, then fail the execution so it shows as failed."""

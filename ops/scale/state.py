@@ -21,17 +21,12 @@ from ops.aws.session import Aws
 from ops.console import warn
 from ops.errors import OpsError, error_code
 from stacks.contract import names
+from stacks.contract.scale_phase import Phase
+
+__all__ = ["Actor", "Phase", "SavedDatabase", "SavedService", "ScaleLock", "ScaleState"]
 
 STATE_VERSION = 2
 READABLE_VERSIONS = (None, 1, 2)  # None: saved before states carried a version
-
-
-class Phase(Enum):
-    """Where the environment is: what the keep-RDS-stopped guard and every writer go by."""
-
-    DOWN = "down"  # scaled to zero (or parked): meant to be down
-    RESTORING = "restoring"  # a restore began: meant to be up, not all back yet
-    RESTORED = "restored"  # restored: the saved values are history
 
 
 class Actor(Enum):

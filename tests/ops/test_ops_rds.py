@@ -156,3 +156,44 @@ def test_stop_events_are_told_from_the_auto_start_notice() -> None:
     )
     assert not rds._is_stop(notice)
     assert not rds._is_stop("DB instance started")
+
+
+def test_stop_marks_and_start_clears_the_stop_mark(deployed: Deployed) -> None:
+    runner, mark = CliRunner(), names.rds_stop_parameter("staging")
+    stop = runner.invoke(cli, ["rds", "stop", "--env", "staging", "--yes"], obj=deployed.context())
+    assert stop.exit_code == 0, stop.output
+    assert deployed.client("ssm").get_parameter(Name=mark)["Parameter"]["Value"]
+    start = runner.invoke(
+        cli, ["rds", "start", "--env", "staging", "--yes"], obj=deployed.context()
+    )
+    assert start.exit_code == 0, start.output
+    assert _status(deployed) == "available"
+    assert mark not in {
+        p["Name"] for p in deployed.client("ssm").describe_parameters()["Parameters"]
+    }
+
+
+def test_stop_and_start_wait_for_the_scale_lock(deployed: Deployed) -> None:
+    lock = names.scale_lock_parameter("staging")
+    holder = {"holder": "carol@laptop pid 9", "since": "2026-01-01T00:00:00+00:00"}
+    deployed.client("ssm").put_parameter(Name=lock, Value=json.dumps(holder), Type="String")
+    for verb in ("stop", "start"):
+        result = CliRunner().invoke(
+            cli, ["rds", verb, "--env", "staging", "--yes"], obj=deployed.context()
+        )
+        assert result.exit_code == 1 and "carol@laptop pid 9" in result.stderr
+    assert _status(deployed) == "available"
+    assert "StopDBInstance" not in deployed.calls
+
+
+def test_start_while_scaled_to_zero_says_what_stays_down(deployed: Deployed) -> None:
+    from ops.scale import engine
+
+    aws = deployed.aws()
+    assert engine.to_zero(aws, deployed.outputs(aws), "staging", poll_seconds=0).ok
+    result = CliRunner().invoke(
+        cli, ["rds", "start", "--env", "staging", "--yes", "--json"], obj=deployed.context()
+    )
+    assert result.exit_code == 0, result.output
+    assert "scaled to zero" in json.loads(result.stdout)["notes"][0]
+    assert "ops scale --to restore" in result.stderr

@@ -17,6 +17,7 @@ from ops.errors import OpsError
 from ops.scale import count as counting
 from ops.scale import engine as scale
 from ops.scale import state as scale_state
+from ops.scale.state import Actor, Phase
 from stacks.contract import names
 
 
@@ -464,3 +465,155 @@ def _rules_left(d: Deployed, gone: str) -> dict[str, str]:
     events = d.client("events")
     names_ = [n for n in d.ids["collector_rules"].split(",") if n != gone]
     return {n: events.describe_rule(Name=n)["State"] for n in names_}
+
+
+def _set_db(d: Deployed, status: str) -> None:
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.rds.models import rds_backends
+
+    rds_backends[DEFAULT_ACCOUNT_ID][d.region].databases[d.ids["db"]].status = status
+
+
+@pytest.mark.parametrize("busy", ["backing-up", "modifying", "starting", "maintenance"])
+def test_restore_starts_a_database_saved_in_a_transition(deployed: Deployed, busy: str) -> None:
+    """`--to 0` during a backup saves `backing-up` and cannot stop RDS; once the backup ends a rerun
+    stops it; restore must start it again, since it was up when the state was saved."""
+    _set_db(deployed, busy)
+    first = _zero(deployed)
+    assert [s.resource for s in first.failed] == [f"rds {deployed.ids['db']}"]
+    _set_db(deployed, "available")  # the backup ends
+    assert _zero(deployed).ok
+    assert _db(deployed) == "stopped"
+    report = scale.restore(deployed.aws(), "staging", wait=True, poll_seconds=0)
+    assert report.ok, report.text()
+    assert _db(deployed) == "available"
+    [step] = [s for s in report.steps if s.resource.startswith("rds")]
+    assert step.action == "start" and f"was {busy!r}" in step.detail
+
+
+def test_restore_marks_restoring_before_starting_anything(deployed: Deployed) -> None:
+    """The keep-RDS-stopped guard reads the phase: `restoring` must be saved before RDS starts."""
+    _zero(deployed)
+    deployed.calls.clear()
+    report = scale.restore(deployed.aws(), "staging", wait=False, poll_seconds=0)
+    assert report.ok, report.text()
+    actions = [s.action for s in report.steps]
+    assert actions[0] == "mark restoring" and actions[1] == "start"
+    assert actions[-1] == "mark restored"
+    mutating = deployed.mutating_calls()
+    assert mutating[:3] == ["PutParameter", "PutParameter", "StartDBInstance"]  # lock, phase
+
+
+def test_a_failed_restore_leaves_the_phase_restoring_and_to_zero_takes_it_back(
+    deployed: Deployed,
+) -> None:
+    _zero(deployed)
+    _set_db(deployed, "storage-optimization")
+    assert not scale.restore(deployed.aws(), "staging", wait=False, poll_seconds=0).ok
+    state = scale_state.load(deployed.aws(), "staging")
+    assert state is not None and state.phase is Phase.RESTORING and state.pending
+    _set_db(deployed, "stopped")
+    again = _zero(deployed)
+    assert again.ok, again.text()
+    assert any(s.action == "back to down" for s in again.steps)
+    kept = scale_state.load(deployed.aws(), "staging")
+    assert kept is not None and kept.phase is Phase.DOWN
+    assert kept.services == state.services and kept.saved_at == state.saved_at
+
+
+def test_to_n_takes_the_scale_lock(deployed: Deployed) -> None:
+    """A `--to 0` between reading the counts and saving them holds the lock: `--to N` waits its
+    turn instead of changing a count the restore would then silently undo."""
+    lock = names.scale_lock_parameter("staging")
+    holder = {"holder": "bob@ci pid 7", "since": "2026-01-01T00:00:00+00:00"}
+    deployed.client("ssm").put_parameter(Name=lock, Value=json.dumps(holder), Type="String")
+    with pytest.raises(OpsError, match="bob@ci pid 7"):
+        counting.to_count(deployed.aws(), deployed.outputs(), "staging", 2, roles=("backend",))
+    assert {s["desiredCount"] for s in _services(deployed).values()} == {1}
+    assert "UpdateService" not in deployed.calls
+
+
+def test_to_n_sets_all_named_services_or_none(deployed: Deployed) -> None:
+    """frontend accepts 5 (bounds 1..6), backend refuses (1..3): nothing changes, exit 1, and the
+    dry run shows exactly the same rows."""
+    deployed.client("application-autoscaling").register_scalable_target(
+        ServiceNamespace="ecs",
+        ResourceId=f"service/{deployed.ids['cluster']}/{deployed.ids['frontend']}",
+        ScalableDimension="ecs:service:DesiredCount",
+        MinCapacity=1,
+        MaxCapacity=6,
+    )
+    runner, args = CliRunner(), ["scale", "--to", "5", "--env", "staging", "--json"]
+    dry = runner.invoke(cli, [*args, "--dry-run"], obj=deployed.context())
+    real = runner.invoke(cli, [*args, "--yes"], obj=deployed.context())
+    assert dry.exit_code == real.exit_code == 1
+    rows = [json.loads(r.stdout)["steps"] for r in (dry, real)]
+    strip = [[(s["resource"], s["ok"], s["detail"]) for s in steps] for steps in rows]
+    assert strip[0] == strip[1]
+    by_resource = {s["resource"].split()[1]: s for s in rows[1]}
+    assert "bounds 1..3" in by_resource["backend"]["detail"]
+    assert "not set: backend refuses 5" in by_resource["frontend"]["detail"]
+    assert {s["desiredCount"] for s in _services(deployed).values()} == {1}
+    assert "UpdateService" not in deployed.calls
+
+
+def test_older_version_less_state_is_restored(deployed: Deployed) -> None:
+    """A state saved by an earlier `ops` (no version, no phase, no collectors) still restores."""
+    _zero(deployed)
+    parameter = names.scale_state_parameter("staging")
+    document = json.loads(
+        deployed.client("ssm").get_parameter(Name=parameter)["Parameter"]["Value"]
+    )
+    for key in ("version", "phase", "actor", "reason", "restored_at", "collectors"):
+        del document[key]
+    deployed.client("ssm").put_parameter(
+        Name=parameter, Value=json.dumps(document), Type="String", Overwrite=True
+    )
+    state = scale_state.load(deployed.aws(), "staging")
+    assert state is not None and state.phase is Phase.DOWN and state.actor is Actor.MANUAL
+    report = scale.restore(deployed.aws(), "staging", wait=False, poll_seconds=0)
+    assert report.ok, report.text()
+    assert _db(deployed) == "available"
+    saved = json.loads(deployed.client("ssm").get_parameter(Name=parameter)["Parameter"]["Value"])
+    assert (saved["version"], saved["phase"]) == (2, "restored")
+
+
+def test_a_newer_state_version_is_refused(deployed: Deployed) -> None:
+    parameter = names.scale_state_parameter("staging")
+    value = json.dumps({"version": 3, "services": {}, "alarms": {}, "rds": {}})
+    deployed.client("ssm").put_parameter(Name=parameter, Value=value, Type="String")
+    with pytest.raises(OpsError, match="version 3"):
+        scale.restore(deployed.aws(), "staging", poll_seconds=0)
+
+
+def test_the_schedule_never_takes_over_a_person_s_scale_down(deployed: Deployed) -> None:
+    aws = deployed.aws()
+    assert scale.to_zero(aws, deployed.outputs(aws), "staging", reason="db upgrade").ok
+    again = scale.to_zero(
+        aws, deployed.outputs(aws), "staging", actor=Actor.SCHEDULE, reason="night", poll_seconds=0
+    )
+    assert again.ok
+    state = scale_state.load(aws, "staging")
+    assert state is not None and (state.actor, state.reason) == (Actor.MANUAL, "db upgrade")
+
+
+def test_muting_while_scaled_to_zero_survives_the_restore(deployed: Deployed) -> None:
+    """While scaled to zero, `alarms mute X` changes what the restore puts back; `unmute Y` of an
+    alarm muted before makes the restore enable it; both stay off until the restore."""
+    muted_now = names.alarm_name("staging", "rds-cpu-high")
+    unmuted_now = names.alarm_name("staging", MUTED_BEFORE)
+    _zero(deployed)
+    runner = CliRunner()
+    base = ["--env", "staging", "--yes", "--json"]
+    mute = runner.invoke(cli, ["alarms", "mute", "rds-cpu-high", *base], obj=deployed.context())
+    unmute = runner.invoke(cli, ["alarms", "unmute", MUTED_BEFORE, *base], obj=deployed.context())
+    for result, name in ((mute, muted_now), (unmute, unmuted_now)):
+        assert result.exit_code == 0, result.output
+        data = json.loads(result.stdout)
+        assert data["result"] == "saved for restore" and data["changed"] == [name]
+    assert not any(_actions(deployed).values())  # all still off while down
+    assert scale.restore(deployed.aws(), "staging", wait=False, poll_seconds=0).ok
+    after = _actions(deployed)
+    assert after[muted_now] is False and after[unmuted_now] is True
+    others = {k: v for k, v in after.items() if k not in (muted_now, unmuted_now)}
+    assert others and all(others.values())

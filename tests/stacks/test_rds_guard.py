@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import warnings
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +24,8 @@ from stacks.validation.nag import acknowledge_rds_guard  # noqa: E402
 INSTANCE = "ohmycoins-test-db"
 INSTANCE_ARN = f"arn:aws:rds:ap-southeast-2:111111111111:db:{INSTANCE}"
 RETENTION_DAYS = 90
+STATE = names.scale_state_parameter("test")
+MARK = names.rds_stop_parameter("test")
 
 
 @pytest.fixture(scope="module")
@@ -89,11 +93,14 @@ def test_states_wait_describe_stop_retry_and_give_up(template: Template) -> None
     stop = states["StopInstance"]
     assert stop["Resource"].endswith(":states:::aws-sdk:rds:stopDBInstance")
     choices = states["InstanceStatus"]["Choices"]
+    # `available`: read whether the environment is meant to be down before stopping
     assert choices[0] == {
         "Variable": "$.db.status",
         "StringEquals": "available",
-        "Next": "StopInstance",
+        "Next": "ReadScaleState",
     }
+    assert states["ReadScaleState"]["Parameters"] == {"Names": [STATE]}
+    assert states["ReadStopMark"]["Parameters"] == {"Names": [MARK]}
     give_up = next(c for c in choices if "NumericGreaterThanEquals" in c)
     assert give_up["NumericGreaterThanEquals"] * states["WaitForInstance"]["Seconds"] == 24 * 3600
     assert give_up["NumericGreaterThanEquals"] == MAX_ATTEMPTS
@@ -131,6 +138,12 @@ def test_rds_permissions_name_only_this_instance(template: Template) -> None:
     }
     for statement in rds:
         assert _resolve(statement["Resource"]) == INSTANCE_ARN
+    ssm = [s for s in statements if any(str(a).startswith("ssm:") for a in _list(s["Action"]))]
+    assert {a for s in ssm for a in _list(s["Action"])} == {"ssm:GetParameters"}
+    prefix = "arn:aws:ssm:ap-southeast-2:111111111111:parameter"
+    assert sorted(str(_resolve(r)) for s in ssm for r in _list(s["Resource"])) == sorted(
+        [prefix + MARK, prefix + STATE]
+    )
     publish = [s for s in statements if "sns:Publish" in _list(s["Action"])]
     assert publish and all(s["Resource"] != "*" for s in publish)
 
@@ -204,3 +217,161 @@ def test_monitoring_wires_the_guard_only_when_keep_rds_stopped(
     (key_id,) = guarded.resources(names.MONITORING, "AWS::KMS::Key")
     kms = [s for s in statements if "kms:GenerateDataKey" in _list(s["Action"])]
     assert kms and kms[0]["Resource"] == {"Fn::GetAtt": [key_id, "Arn"]}
+
+
+# The state machine run by moto's Step Functions interpreter against moto's RDS and SSM: what it
+# decides once AWS has started the instance by itself.
+REGION = "ap-southeast-2"
+
+
+def _runnable(template: Template, topic_arn: str, wait_seconds: int) -> str:
+    """The ASL with the topic's ARN filled in and every Wait shortened. moto's interpreter passes
+    SDK names to boto3 as they are, so the SDK v2 spelling `Db...` becomes boto3's `DB...`."""
+    asl = _definition(template)
+    for state in asl["States"].values():
+        if state["Type"] == "Wait":
+            state["Seconds"] = wait_seconds
+    (topic_id,) = template.find_resources("AWS::SNS::Topic")
+    text = json.dumps(asl).replace(f"REF:{topic_id}", topic_arn)
+    return text.replace("DbInstance", "DBInstance")
+
+
+@pytest.fixture
+def guard_aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
+    """moto with Step Functions executing state machines, and one running instance."""
+    import boto3
+    from moto import mock_aws
+
+    for key, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": REGION,
+    }.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
+        clients = {s: boto3.client(s, region_name=REGION) for s in ("rds", "ssm", "sns")}
+        clients["sfn"] = boto3.client("stepfunctions", region_name=REGION)
+        clients["rds"].create_db_instance(
+            DBInstanceIdentifier=INSTANCE,
+            DBInstanceClass="db.t3.small",
+            Engine="postgres",
+            MasterUsername="ohmycoins",
+            MasterUserPassword="not-a-real-password",
+            AllocatedStorage=20,
+        )
+        clients["topic"] = clients["sns"].create_topic(Name="alarms")["TopicArn"]
+        yield clients
+
+
+def _set_db(status: str) -> None:
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.rds.models import rds_backends
+
+    rds_backends[DEFAULT_ACCOUNT_ID][REGION].databases[INSTANCE].status = status
+
+
+def _db(aws: dict[str, Any]) -> str:
+    found = aws["rds"].describe_db_instances(DBInstanceIdentifier=INSTANCE)
+    return str(found["DBInstances"][0]["DBInstanceStatus"])
+
+
+def _start(aws: dict[str, Any], template: Template, *, wait_seconds: int = 0) -> str:
+    machine = aws["sfn"].create_state_machine(
+        name="guard",
+        definition=_runnable(template, aws["topic"], wait_seconds),
+        roleArn="arn:aws:iam::123456789012:role/guard",
+    )["stateMachineArn"]
+    return str(aws["sfn"].start_execution(stateMachineArn=machine)["executionArn"])
+
+
+def _outcome(aws: dict[str, Any], execution: str) -> tuple[str, str]:
+    """(status, name of the last state entered) once the execution has ended; the failed tasks'
+    errors in the message when it is not SUCCEEDED, to read the cause of a failed test."""
+    import time
+
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        status = aws["sfn"].describe_execution(executionArn=execution)["status"]
+        if status != "RUNNING":
+            events = aws["sfn"].get_execution_history(executionArn=execution)["events"]
+            entered = [
+                e["stateEnteredEventDetails"]["name"]
+                for e in events
+                if "stateEnteredEventDetails" in e
+            ]
+            failures = [
+                e["taskFailedEventDetails"] for e in events if "taskFailedEventDetails" in e
+            ]
+            if status != "SUCCEEDED":
+                warnings.warn(f"guard execution {status}: {failures}", stacklevel=2)
+            return status, entered[-1]
+        time.sleep(0.1)
+    raise AssertionError("the guard's execution did not end within 60 s")
+
+
+def _saved(phase: str | None, restored_at: str | None = None) -> str:
+    """A saved scale state as `ops` writes it (version 2), or as older `ops` did (no phase)."""
+    document: dict[str, Any] = {"services": {}, "alarms": {}, "rds": {"id": INSTANCE}}
+    if phase is None:
+        document |= {"version": 1} | ({"restored_at": restored_at} if restored_at else {})
+    else:
+        document |= {"version": 2, "phase": phase, "restored_at": restored_at}
+    return json.dumps(document)
+
+
+@pytest.mark.parametrize(
+    ("state", "mark", "expected"),
+    [
+        (_saved("down"), False, ("Stopped", "stopped")),
+        (_saved("restoring"), False, ("NotMeantToBeDown", "available")),
+        (_saved("restored", "2026-01-02T00:00:00+00:00"), False, ("NotMeantToBeDown", "available")),
+        (_saved("restored", "2026-01-02T00:00:00+00:00"), True, ("Stopped", "stopped")),
+        (None, True, ("Stopped", "stopped")),
+        (None, False, ("NotMeantToBeDown", "available")),
+        (_saved(None), False, ("Stopped", "stopped")),  # an older state, scaled down
+        (_saved(None, "2026-01-02T00:00:00+00:00"), False, ("NotMeantToBeDown", "available")),
+    ],
+    ids=["down", "restoring", "restored", "restored+rds-stop", "rds-stop", "nothing", "v1-down",
+         "v1-restored"],
+)  # fmt: skip
+def test_guard_stops_only_what_is_meant_to_be_down(
+    template: Template,
+    guard_aws: dict[str, Any],
+    state: str | None,
+    mark: bool,
+    expected: tuple[str, str],
+) -> None:
+    if state is not None:
+        guard_aws["ssm"].put_parameter(Name=STATE, Value=state, Type="String")
+    if mark:
+        guard_aws["ssm"].put_parameter(Name=MARK, Value='{"by": "alice"}', Type="String")
+    status, last = _outcome(guard_aws, _start(guard_aws, template))
+    assert (status, last) == ("SUCCEEDED", expected[0])
+    assert _db(guard_aws) == expected[1]
+
+
+def test_a_restore_while_the_guard_waits_keeps_the_database(
+    template: Template, guard_aws: dict[str, Any]
+) -> None:
+    """AWS starts the instance of a scaled-down environment; while the guard waits for it, a
+    restore begins (state `restoring`) and the start completes: the guard leaves it running."""
+    guard_aws["ssm"].put_parameter(Name=STATE, Value=_saved("down"), Type="String")
+    _set_db("starting")
+    execution = _start(guard_aws, template, wait_seconds=1)
+    guard_aws["ssm"].put_parameter(
+        Name=STATE, Value=_saved("restoring"), Type="String", Overwrite=True
+    )
+    _set_db("available")
+    assert _outcome(guard_aws, execution) == ("SUCCEEDED", "NotMeantToBeDown")
+    assert _db(guard_aws) == "available"
+
+
+def test_an_unreadable_state_is_left_running_and_reported(
+    template: Template, guard_aws: dict[str, Any]
+) -> None:
+    guard_aws["ssm"].put_parameter(Name=STATE, Value="{not json", Type="String")
+    status, last = _outcome(guard_aws, _start(guard_aws, template))
+    assert (status, last) == ("FAILED", "ParseScaleState")
+    assert _db(guard_aws) == "available"
