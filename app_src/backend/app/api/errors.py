@@ -33,6 +33,11 @@ async def validation_error(_: Request, exc: Exception) -> JSONResponse:
     return AsciiJSONResponse({"detail": errors}, status_code=422)
 
 
+def invalid(location: tuple[str, ...], message: str) -> RequestValidationError:
+    """A 422 for a rule across fields, in the same shape as the per-field ones."""
+    return RequestValidationError([{"type": "value_error", "loc": location, "msg": message}])
+
+
 def _described(description: str) -> dict[str, Any]:
     return {"model": ErrorDetail, "description": description}
 
@@ -46,4 +51,6 @@ AUTH_RESPONSES: dict[int | str, dict[str, Any]] = {
     401: _described("Missing, invalid or expired token, or unknown user"),
     403: _described("Inactive user, or the route needs the admin role"),
 }
-BAD_REQUEST: dict[int | str, dict[str, Any]] = {400: _described("Refused by a business rule")}
+BAD_REQUEST: dict[int | str, dict[str, Any]] = {
+    400: _described("A body that cannot be parsed, or refused by a business rule")
+}

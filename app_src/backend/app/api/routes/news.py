@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, Query
 
 from app import crud
 from app.api.deps import CurrentUser, SessionDep
-from app.api.errors import AUTH_RESPONSES
+from app.api.errors import AUTH_RESPONSES, invalid
 from app.api.params import Skip
 from app.core.inputs import Text
 from app.models import NewsItemPublic, NewsPage
@@ -33,7 +33,7 @@ def read_news(
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> NewsPage:
     if date_from and date_to and date_from > date_to:
-        raise HTTPException(status_code=422, detail="date_from is after date_to")
+        raise invalid(("query", "date_from"), "date_from is after date_to")
     rows, count = crud.list_news(
         session,
         currency=currency,

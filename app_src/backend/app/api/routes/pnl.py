@@ -77,7 +77,7 @@ def read_summary(session: SessionDep, user: CurrentUser) -> PnLSummary:
     return summarize(ledger.positions(session, user.id))
 
 
-@router.post("/prices", response_model=PricePublic, status_code=201)
+@router.post("/prices", response_model=PricePublic, status_code=201, responses=BAD_REQUEST)
 def create_price(session: SessionDep, _: CurrentAdmin, price_in: PriceCreate) -> PricePublic:
     """Record a price observation (admins; the latest per symbol values open positions)."""
     return PricePublic.model_validate(ledger.add_price(session, price_in))

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, Query
 
 from app import crud
 from app.api.deps import CurrentUser, SessionDep
-from app.api.errors import AUTH_RESPONSES
+from app.api.errors import AUTH_RESPONSES, invalid
 from app.api.params import Skip
 from app.core.inputs import Instant, Text
 from app.models import SmartMoneyFlowPublic, SmartMoneyPage
@@ -30,7 +30,7 @@ def read_flows(
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> SmartMoneyPage:
     if start and end and start >= end:
-        raise HTTPException(status_code=422, detail="start must be before end")
+        raise invalid(("query", "start"), "start must be before end")
     rows, count, total = crud.list_smart_money(
         session, token=token, chain=chain, start=start, end=end, skip=skip, limit=limit
     )
