@@ -37,7 +37,7 @@ def _key_graphs(sources: MetricSources) -> list[cloudwatch.IWidget]:
             left=graph_metrics(
                 "ECS/ContainerInsights",
                 ["RunningTaskCount", "DesiredTaskCount"],
-                sources.dimensions(service)[0],
+                sources.dimensions(catalog.SERVICE_SOURCES[service])[0],
             ),
             width=WIDTH,
             height=HEIGHT,

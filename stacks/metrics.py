@@ -5,11 +5,13 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import assert_never
 
 from aws_cdk import Duration, Fn
 from aws_cdk import aws_cloudwatch as cloudwatch
 
 from stacks.contract import alarm_catalog as catalog
+from stacks.contract.alarm_catalog import Source
 
 _METRIC_ID = re.compile(r"\bm(\d+)\b")
 
@@ -25,35 +27,39 @@ class MetricSources:
     replication_group_id: str | None
     redis_nodes: int
     alb_full_name: str | None
-    target_group_full_names: Mapping[str, str]  # catalog source -> target group full name
+    target_group_full_names: Mapping[Source, str]  # catalog source -> target group full name
     cluster_name: str
-    service_names: Mapping[str, str]  # catalog source (service) -> ECS service name
+    service_names: Mapping[str, str]  # service role (its catalog source) -> ECS service name
 
-    def dimensions(self, source: str) -> list[dict[str, str]]:
+    def dimensions(self, source: Source) -> list[dict[str, str]]:
         """One dimension map per resource behind `source` (several for `redis_node`)."""
-        if source == catalog.RDS:
-            return [{"DBInstanceIdentifier": self.db_instance_id}]
         if not self.has(source):
             raise KeyError(f"metric source {source!r} has no resource in this environment")
-        if source == catalog.REDIS_NODE:
-            group = self._present(source, self.replication_group_id)
-            # Member clusters of a replication group are named <group id>-001, -002, ...
-            return [
-                {"CacheClusterId": Fn.join("", [group, f"-{index:03d}"])}
-                for index in range(1, self.redis_nodes + 1)
-            ]
-        if source == catalog.ALB:
-            return [{"LoadBalancer": self._present(source, self.alb_full_name)}]
-        if source in self.target_group_full_names:
-            return [
-                {
-                    "TargetGroup": self.target_group_full_names[source],
-                    "LoadBalancer": self._present(source, self.alb_full_name),
-                }
-            ]
-        if source in self.service_names:
-            return [{"ClusterName": self.cluster_name, "ServiceName": self.service_names[source]}]
-        raise KeyError(f"unknown metric source {source!r}; known: {', '.join(catalog.SOURCES)}")
+        match source:
+            case Source.RDS:
+                return [{"DBInstanceIdentifier": self.db_instance_id}]
+            case Source.REDIS_NODE:
+                group = self._present(source, self.replication_group_id)
+                # Member clusters of a replication group are named <group id>-001, -002, ...
+                return [
+                    {"CacheClusterId": Fn.join("", [group, f"-{index:03d}"])}
+                    for index in range(1, self.redis_nodes + 1)
+                ]
+            case Source.ALB:
+                return [{"LoadBalancer": self._present(source, self.alb_full_name)}]
+            case Source.BACKEND_TARGET_GROUP | Source.FRONTEND_TARGET_GROUP:
+                return [
+                    {
+                        "TargetGroup": self.target_group_full_names[source],
+                        "LoadBalancer": self._present(source, self.alb_full_name),
+                    }
+                ]
+            case Source.BACKEND | Source.FRONTEND:
+                return [
+                    {"ClusterName": self.cluster_name, "ServiceName": self.service_names[source]}
+                ]
+            case _:
+                assert_never(source)
 
     @staticmethod
     def _present(source: str, value: str | None) -> str:
@@ -61,11 +67,11 @@ class MetricSources:
         assert value is not None, source
         return value
 
-    def has(self, source: str) -> bool:
+    def has(self, source: Source) -> bool:
         """False for a source whose resource is absent (Redis and the ALB while parked)."""
-        if source == catalog.REDIS_NODE:
+        if source == Source.REDIS_NODE:
             return self.replication_group_id is not None
-        if source in (catalog.ALB, catalog.BACKEND_TARGET_GROUP, catalog.FRONTEND_TARGET_GROUP):
+        if source in (Source.ALB, Source.BACKEND_TARGET_GROUP, Source.FRONTEND_TARGET_GROUP):
             return self.alb_full_name is not None
         return True
 

@@ -11,9 +11,10 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
-from enum import IntEnum
+from enum import IntEnum, StrEnum
+from typing import Literal
 
-from stacks.contract.names import BACKEND, FRONTEND, SERVICES
+from stacks.contract import names
 
 
 class Severity(IntEnum):
@@ -28,19 +29,45 @@ class Severity(IntEnum):
         return self.name.lower()
 
 
-# CloudFormation's ComparisonOperator values.
-GREATER_OR_EQUAL = "GreaterThanOrEqualToThreshold"
-LESS_OR_EQUAL = "LessThanOrEqualToThreshold"
+class Comparison(StrEnum):
+    """The CloudFormation ComparisonOperator values the catalog uses."""
 
-# Metric sources: which resource supplies a metric's dimensions. The Monitoring stack maps each to
-# real dimensions; a source that stands for several resources ("redis_node": every node of the
-# replication group) yields one metric per resource, combined with MAX.
-RDS = "rds"
-REDIS_NODE = "redis_node"
-ALB = "alb"
-BACKEND_TARGET_GROUP = "backend_target_group"
-FRONTEND_TARGET_GROUP = "frontend_target_group"
-SOURCES = (RDS, REDIS_NODE, ALB, BACKEND_TARGET_GROUP, FRONTEND_TARGET_GROUP, *SERVICES)
+    GREATER_OR_EQUAL = "GreaterThanOrEqualToThreshold"
+    LESS_OR_EQUAL = "LessThanOrEqualToThreshold"
+
+
+GREATER_OR_EQUAL = Comparison.GREATER_OR_EQUAL
+LESS_OR_EQUAL = Comparison.LESS_OR_EQUAL
+
+# CloudFormation's TreatMissingData values.
+TreatMissingData = Literal["breaching", "notBreaching", "ignore", "missing"]
+
+
+class Source(StrEnum):
+    """Which resource supplies a metric's dimensions.
+
+    The Monitoring stack maps each to real dimensions (stacks/metrics.py, exhaustively); a source
+    that stands for several resources (REDIS_NODE: every node of the replication group) yields one
+    metric per resource, combined with MAX. The ECS services' sources are their role names.
+    """
+
+    RDS = "rds"
+    REDIS_NODE = "redis_node"
+    ALB = "alb"
+    BACKEND_TARGET_GROUP = "backend_target_group"
+    FRONTEND_TARGET_GROUP = "frontend_target_group"
+    BACKEND = names.BACKEND
+    FRONTEND = names.FRONTEND
+
+
+RDS = Source.RDS
+REDIS_NODE = Source.REDIS_NODE
+ALB = Source.ALB
+BACKEND_TARGET_GROUP = Source.BACKEND_TARGET_GROUP
+FRONTEND_TARGET_GROUP = Source.FRONTEND_TARGET_GROUP
+SOURCES: tuple[Source, ...] = tuple(Source)
+# Each ECS service is a source (a ValueError here names a service without one).
+SERVICE_SOURCES: dict[str, Source] = {service: Source(service) for service in names.SERVICES}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -49,7 +76,7 @@ class MetricSpec:
 
     namespace: str
     name: str
-    source: str
+    source: Source
     statistic: str = "Average"
 
 
@@ -62,12 +89,12 @@ class AlarmSpec:
     metrics: tuple[MetricSpec, ...]
     expression: str | None = None  # metric math over m0, m1, ...; None for a single metric
     threshold: float
-    comparison: str = GREATER_OR_EQUAL
+    comparison: Comparison = Comparison.GREATER_OR_EQUAL
     unit: str = ""
     period_seconds: int = 300
     evaluation_periods: int = 3
     datapoints_to_alarm: int = 3
-    treat_missing_data: str = "notBreaching"
+    treat_missing_data: TreatMissingData = "notBreaching"
     severity: Severity
 
     @property
@@ -78,11 +105,12 @@ class AlarmSpec:
 
 def _ecs_alarms(service: str) -> tuple[AlarmSpec, ...]:
     """CPU and memory alarms for one Fargate service."""
+    source = SERVICE_SOURCES[service]
     return (
         AlarmSpec(
             id=f"ecs-{service}-cpu-high",
             summary=f"The {service} service's average CPU is high: tasks are saturated.",
-            metrics=(MetricSpec(namespace="AWS/ECS", name="CPUUtilization", source=service),),
+            metrics=(MetricSpec(namespace="AWS/ECS", name="CPUUtilization", source=source),),
             threshold=85,
             unit="%",
             severity=Severity.MEDIUM,
@@ -90,7 +118,7 @@ def _ecs_alarms(service: str) -> tuple[AlarmSpec, ...]:
         AlarmSpec(
             id=f"ecs-{service}-memory-high",
             summary=f"The {service} service's average memory is high: tasks risk OOM kills.",
-            metrics=(MetricSpec(namespace="AWS/ECS", name="MemoryUtilization", source=service),),
+            metrics=(MetricSpec(namespace="AWS/ECS", name="MemoryUtilization", source=source),),
             threshold=85,
             unit="%",
             severity=Severity.HIGH,
@@ -238,8 +266,7 @@ ALARMS: tuple[AlarmSpec, ...] = (
         datapoints_to_alarm=3,
         severity=Severity.CRITICAL,
     ),
-    *_ecs_alarms(BACKEND),
-    *_ecs_alarms(FRONTEND),
+    *(alarm for service in names.SERVICES for alarm in _ecs_alarms(service)),
 )
 
 ALARM_IDS: tuple[str, ...] = tuple(alarm.id for alarm in ALARMS)
