@@ -17,11 +17,12 @@ from pathlib import Path
 
 import httpx
 
+from stacks.contract.names import API_KEY_NAMES
+
 ROOT = Path(__file__).resolve().parents[1]
 BACKEND_DIR = ROOT / "app_src" / "backend"
 SERVICES = ROOT / "scripts" / "services.sh"
 HEALTH_PATH = "/api/v1/utils/health-check/"
-API_KEY_NAMES = ("CRYPTOPANIC_API_KEY", "NEWSCATCHER_API_KEY", "NANSEN_API_KEY")
 
 
 def services_env(*, start: bool = True) -> dict[str, str]:

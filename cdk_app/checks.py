@@ -12,10 +12,8 @@ if TYPE_CHECKING:
     from cdk_app.config import EnvConfig
 
 AZ_COUNT = 3
-# The collectors the backend image can run (`python -m app.collect <name>`), one per API key.
-COLLECTORS: tuple[str, ...] = tuple(
-    key.removesuffix("_API_KEY").lower() for key in names.API_KEY_NAMES
-)
+# The collectors the backend image can run (`python -m app.collect <name>`).
+COLLECTORS: tuple[str, ...] = tuple(names.COLLECTOR_API_KEYS)
 LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1827, 3653)
 FARGATE_CPU = (256, 512, 1024, 2048, 4096)
 _SCHEDULE = re.compile(r"^(rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\(.+\))$")

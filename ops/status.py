@@ -129,10 +129,7 @@ def _redis(aws: Aws, outputs: StackOutputs) -> RedisSection:
 
 
 def _targets(aws: Aws, outputs: StackOutputs) -> dict[str, dict[str, int]]:
-    keys = {
-        names.BACKEND: names.Outputs.BACKEND_TARGET_GROUP_ARN,
-        names.FRONTEND: names.Outputs.FRONTEND_TARGET_GROUP_ARN,
-    }
+    keys = names.TARGET_GROUP_ARN_OUTPUTS
     result: dict[str, dict[str, int]] = {}
     if not set(keys.values()) <= set(outputs.of_stack(names.SERVICE)):
         return result  # parked: no load balancer (stacks/contract/parked.py)

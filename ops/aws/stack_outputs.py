@@ -61,8 +61,4 @@ class StackOutputs:
 
     def service_names(self) -> dict[str, str]:
         """`{"backend": <ECS service name>, "frontend": ...}` from the Service stack."""
-        keys = {
-            names.BACKEND: names.Outputs.BACKEND_SERVICE_NAME,
-            names.FRONTEND: names.Outputs.FRONTEND_SERVICE_NAME,
-        }
-        return {service: self.value(key) for service, key in keys.items()}
+        return {service: self.value(key) for service, key in names.SERVICE_NAME_OUTPUTS.items()}

@@ -9,21 +9,25 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from ops.aws.session import Aws
 from ops.incident.evidence import Event, Evidence, guard, stamp
 from stacks.contract import names
 
+if TYPE_CHECKING:
+    from mypy_boto3_cloudwatch import CloudWatchClient
+    from mypy_boto3_cloudwatch.type_defs import MetricDataQueryTypeDef, MetricTypeDef
+    from mypy_boto3_ecs import ECSClient
+    from mypy_boto3_elasticache import ElastiCacheClient
+    from mypy_boto3_elbv2 import ElasticLoadBalancingv2Client
+    from mypy_boto3_rds import RDSClient
+
 ALARM_METRIC = "alarm-metric"
-DIAGNOSTICS: tuple[str, ...] = (
-    ALARM_METRIC,
-    "rds-state",
-    "rds-events",
-    "ecs-backend",
-    "ecs-frontend",
-    "target-health",
-    "redis-state",
-)
+RDS_STATE = "rds-state"
+RDS_EVENTS = "rds-events"
+TARGET_HEALTH = "target-health"
+REDIS_STATE = "redis-state"
 METRIC_WINDOW = dt.timedelta(hours=1)
 CURRENT_MINUTE = dt.timedelta(minutes=1)  # so the end bound includes the datapoints of this minute
 RDS_EVENT_WINDOW = dt.timedelta(hours=24)
@@ -35,8 +39,6 @@ _SIGNS = {
     "LessThanOrEqualToThreshold": "<=",
     "LessThanThreshold": "<",
 }
-# DescribeAlarms returns MetricDataQuery members that GetMetricData accepts as they are.
-_QUERY_KEYS = ("Id", "MetricStat", "Expression", "Label", "Period", "AccountId")
 
 
 Lookup = Callable[
@@ -44,14 +46,27 @@ Lookup = Callable[
 ]  # a stack-output key -> its value (ops.aws.stack_outputs.StackOutputs.value)
 
 
-def metric_queries(alarm: dict[str, Any]) -> list[dict[str, Any]]:
+def _query(member: dict[str, Any]) -> MetricDataQueryTypeDef:
+    """A DescribeAlarms metric member as a GetMetricData query that returns its data."""
+    query: MetricDataQueryTypeDef = {"Id": member["Id"], "ReturnData": True}
+    if "MetricStat" in member:
+        query["MetricStat"] = member["MetricStat"]
+    if "Expression" in member:
+        query["Expression"] = member["Expression"]
+    if "Label" in member:
+        query["Label"] = member["Label"]
+    if "Period" in member:
+        query["Period"] = member["Period"]
+    if "AccountId" in member:
+        query["AccountId"] = member["AccountId"]
+    return query
+
+
+def metric_queries(alarm: dict[str, Any]) -> list[MetricDataQueryTypeDef]:
     """GetMetricData queries for an alarm as DescribeAlarms returned it (single metric or math)."""
     if alarm.get("Metrics"):
-        return [
-            {**{k: q[k] for k in _QUERY_KEYS if k in q}, "ReturnData": True}
-            for q in alarm["Metrics"]
-        ]
-    metric = {
+        return [_query(q) for q in alarm["Metrics"]]
+    metric: MetricTypeDef = {
         "Namespace": alarm["Namespace"],
         "MetricName": alarm["MetricName"],
         "Dimensions": alarm.get("Dimensions", []),
@@ -67,7 +82,14 @@ def metric_queries(alarm: dict[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
-def alarm_metric(cloudwatch: Any, alarm: dict[str, Any], *, now: dt.datetime) -> Evidence:
+def ecs_diagnostic(service: str) -> str:
+    """The diagnostic of one ECS service, by role: `ecs-backend`, `ecs-frontend`."""
+    return f"ecs-{service}"
+
+
+def alarm_metric(
+    cloudwatch: CloudWatchClient, alarm: dict[str, Any], *, now: dt.datetime
+) -> Evidence:
     """The alarm's metric (or each metric of its math) over the last hour, against its threshold."""
 
     def run(ev: Evidence) -> None:
@@ -95,12 +117,9 @@ def alarm_metric(cloudwatch: Any, alarm: dict[str, Any], *, now: dt.datetime) ->
     return guard(ALARM_METRIC, f"Metric of {alarm.get('AlarmName', '?')} (last hour)", run)
 
 
-def ecs_service(ecs: Any, lookup: Lookup, service: str) -> Evidence:
+def ecs_service(ecs: ECSClient, lookup: Lookup, service: str) -> Evidence:
     """Counts, deployments and recent events of one ECS service, and why its tasks stopped."""
-    key = {
-        names.BACKEND: names.Outputs.BACKEND_SERVICE_NAME,
-        names.FRONTEND: names.Outputs.FRONTEND_SERVICE_NAME,
-    }[service]
+    key = names.SERVICE_NAME_OUTPUTS[service]
 
     def run(ev: Evidence) -> None:
         cluster, name = lookup(names.Outputs.CLUSTER_NAME), lookup(key)
@@ -129,17 +148,17 @@ def ecs_service(ecs: Any, lookup: Lookup, service: str) -> Evidence:
         if not tasks:
             ev.lines.append("no recently stopped tasks")
         for task in tasks:
-            reasons = [c.get("reason") for c in task.get("containers", []) if c.get("reason")]
+            reasons = [c["reason"] for c in task.get("containers", []) if c.get("reason")]
             text = "; ".join([task.get("stoppedReason", "no reason given"), *reasons])
             when = task.get("stoppedAt") or task.get("createdAt")
             ev.lines.append(f"stopped task {task['taskArn'].rsplit('/', 1)[-1]}: {text}")
             if when:
                 ev.events.append(Event(when, f"ecs {service}", f"task stopped: {text}"))
 
-    return guard(f"ecs-{service}", f"ECS {service} service", run)
+    return guard(ecs_diagnostic(service), f"ECS {service} service", run)
 
 
-def rds_state(rds: Any, lookup: Lookup) -> Evidence:
+def rds_state(rds: RDSClient, lookup: Lookup) -> Evidence:
     """The database instance's status, class, storage and pending changes."""
 
     def run(ev: Evidence) -> None:
@@ -153,10 +172,10 @@ def rds_state(rds: Any, lookup: Lookup) -> Evidence:
         if db.get("PendingModifiedValues"):
             ev.lines.append(f"pending changes: {db['PendingModifiedValues']}")
 
-    return guard("rds-state", "RDS instance", run)
+    return guard(RDS_STATE, "RDS instance", run)
 
 
-def rds_events(rds: Any, lookup: Lookup, *, now: dt.datetime) -> Evidence:
+def rds_events(rds: RDSClient, lookup: Lookup, *, now: dt.datetime) -> Evidence:
     """RDS events of the instance over the last 24 hours."""
 
     def run(ev: Evidence) -> None:
@@ -173,15 +192,12 @@ def rds_events(rds: Any, lookup: Lookup, *, now: dt.datetime) -> Evidence:
             ev.lines.append(f"{stamp(event['Date'])} {event.get('Message', '')}")
             ev.events.append(Event(event["Date"], "rds", event.get("Message", "")))
 
-    return guard("rds-events", "RDS events (last 24 h)", run)
+    return guard(RDS_EVENTS, "RDS events (last 24 h)", run)
 
 
-def target_health(elbv2: Any, lookup: Lookup) -> Evidence:
+def target_health(elbv2: ElasticLoadBalancingv2Client, lookup: Lookup) -> Evidence:
     """Health of every target of the backend and frontend target groups."""
-    groups = {
-        names.BACKEND: names.Outputs.BACKEND_TARGET_GROUP_ARN,
-        names.FRONTEND: names.Outputs.FRONTEND_TARGET_GROUP_ARN,
-    }
+    groups = names.TARGET_GROUP_ARN_OUTPUTS
 
     def run(ev: Evidence) -> None:
         for service, key in groups.items():
@@ -197,10 +213,10 @@ def target_health(elbv2: Any, lookup: Lookup) -> Evidence:
                     f"{health.get('State', 'unknown')} {detail}".rstrip()
                 )
 
-    return guard("target-health", "Target health (backend and frontend target groups)", run)
+    return guard(TARGET_HEALTH, "Target health (backend and frontend target groups)", run)
 
 
-def redis_state(elasticache: Any, lookup: Lookup) -> Evidence:
+def redis_state(elasticache: ElastiCacheClient, lookup: Lookup) -> Evidence:
     """The Redis replication group's status, failover mode and each node's role and status."""
 
     def run(ev: Evidence) -> None:
@@ -217,19 +233,29 @@ def redis_state(elasticache: Any, lookup: Lookup) -> Evidence:
                     f"node {member.get('CacheClusterId')}: {member.get('CurrentRole', '-')}"
                 )
 
-    return guard("redis-state", "Redis replication group", run)
+    return guard(REDIS_STATE, "Redis replication group", run)
 
 
-def run_resource_diagnostic(name: str, aws: Any, lookup: Lookup, *, now: dt.datetime) -> Evidence:
+Runner = Callable[[Aws, Lookup, dt.datetime], Evidence]
+
+
+def _ecs_runner(service: str) -> Runner:
+    return lambda aws, lookup, _now: ecs_service(aws.client("ecs"), lookup, service)
+
+
+# The resource diagnostics by name: the one list runbooks may cite (with ALARM_METRIC).
+RESOURCE_DIAGNOSTICS: dict[str, Runner] = {
+    RDS_STATE: lambda aws, lookup, _now: rds_state(aws.client("rds"), lookup),
+    RDS_EVENTS: lambda aws, lookup, now: rds_events(aws.client("rds"), lookup, now=now),
+    **{ecs_diagnostic(service): _ecs_runner(service) for service in names.SERVICES},
+    TARGET_HEALTH: lambda aws, lookup, _now: target_health(aws.client("elbv2"), lookup),
+    REDIS_STATE: lambda aws, lookup, _now: redis_state(aws.client("elasticache"), lookup),
+}
+DIAGNOSTICS: tuple[str, ...] = (ALARM_METRIC, *RESOURCE_DIAGNOSTICS)
+
+
+def run_resource_diagnostic(name: str, aws: Aws, lookup: Lookup, *, now: dt.datetime) -> Evidence:
     """Run one resource diagnostic (every name of DIAGNOSTICS but the alarm metric)."""
-    runners: dict[str, Callable[[], Evidence]] = {
-        "rds-state": lambda: rds_state(aws.client("rds"), lookup),
-        "rds-events": lambda: rds_events(aws.client("rds"), lookup, now=now),
-        "ecs-backend": lambda: ecs_service(aws.client("ecs"), lookup, names.BACKEND),
-        "ecs-frontend": lambda: ecs_service(aws.client("ecs"), lookup, names.FRONTEND),
-        "target-health": lambda: target_health(aws.client("elbv2"), lookup),
-        "redis-state": lambda: redis_state(aws.client("elasticache"), lookup),
-    }
-    if name not in runners:
-        raise KeyError(f"unknown diagnostic {name!r}; known: {', '.join(runners)}")
-    return runners[name]()
+    if name not in RESOURCE_DIAGNOSTICS:
+        raise KeyError(f"unknown diagnostic {name!r}; known: {', '.join(RESOURCE_DIAGNOSTICS)}")
+    return RESOURCE_DIAGNOSTICS[name](aws, lookup, now)

@@ -104,13 +104,25 @@ FRONTEND_HEALTH_PATH = "/healthz"
 # Set by the CloudFront edge to the viewer's IP (overwriting any client value); the WAF's
 # per-client rate rule counts it when the ALB is internal (stacks/waf.py).
 CLIENT_IP_HEADER = "X-Viewer-Ip"
+# Each service's outputs, by role.
+SERVICE_NAME_OUTPUTS: dict[str, str] = {
+    BACKEND: Outputs.BACKEND_SERVICE_NAME,
+    FRONTEND: Outputs.FRONTEND_SERVICE_NAME,
+}
+TARGET_GROUP_ARN_OUTPUTS: dict[str, str] = {
+    BACKEND: Outputs.BACKEND_TARGET_GROUP_ARN,
+    FRONTEND: Outputs.FRONTEND_TARGET_GROUP_ARN,
+}
 
+# The collectors the backend image runs (`python -m app.collect <name>`) and the API key of each.
+# The backend keeps its own copy (app.collect.registry, app.core.config: it ships on its own);
+# tests/app/test_app_settings.py checks that the two agree.
+COLLECTOR_API_KEYS: dict[str, str] = {
+    "cryptopanic": "CRYPTOPANIC_API_KEY",
+    "newscatcher": "NEWSCATCHER_API_KEY",
+    "nansen": "NANSEN_API_KEY",
+}
+API_KEY_NAMES: tuple[str, ...] = tuple(COLLECTOR_API_KEYS.values())
 # Keys of the app secret (JSON). The API keys start as PLACEHOLDER until an operator sets them.
-APP_SECRET_KEYS: tuple[str, ...] = (
-    "SECRET_KEY",
-    "CRYPTOPANIC_API_KEY",
-    "NEWSCATCHER_API_KEY",
-    "NANSEN_API_KEY",
-)
-API_KEY_NAMES: tuple[str, ...] = APP_SECRET_KEYS[1:]
+APP_SECRET_KEYS: tuple[str, ...] = ("SECRET_KEY", *API_KEY_NAMES)
 PLACEHOLDER = "CHANGE_ME_PLACEHOLDER"

@@ -7,7 +7,8 @@ import subprocess
 import sys
 
 import pytest
-from app.core.config import PLACEHOLDER, Settings
+from app.collect.registry import COLLECTORS
+from app.core.config import API_KEY_NAMES, PLACEHOLDER, Settings
 from backend_testenv import BACKEND, ROOT
 from pydantic import ValidationError
 
@@ -19,6 +20,19 @@ def test_placeholder_matches_the_infrastructure_marker() -> None:
     from stacks.contract.names import PLACEHOLDER as INFRA_PLACEHOLDER
 
     assert PLACEHOLDER == INFRA_PLACEHOLDER
+
+
+def test_api_keys_match_the_app_secret_and_the_collectors() -> None:
+    """The backend ships on its own with its own list of API keys: the stacks inject the same."""
+    sys.path.insert(0, str(ROOT))
+    from stacks.contract import names
+
+    assert API_KEY_NAMES == names.API_KEY_NAMES
+    assert set(names.APP_SECRET_KEYS) >= set(API_KEY_NAMES)
+    # Each collector the config accepts reads the key the stacks put in the secret for it.
+    assert {n: c.key_setting for n, c in COLLECTORS.items()} == names.COLLECTOR_API_KEYS
+    for name in API_KEY_NAMES:
+        assert Settings(**{name: "real-key"}).api_key(name) == "real-key"
 
 
 @pytest.mark.parametrize("environment", ["staging", "production"])

@@ -21,7 +21,7 @@ from app.api.main import api_router
 from app.body_limit import BodyLimitMiddleware
 from app.client_address import ClientAddressMiddleware
 from app.content_digest import ContentDigestMiddleware
-from app.core.config import settings
+from app.core.config import API_KEY_NAMES, settings
 from app.core.db import async_engine
 from app.core.redis import close_redis, get_redis
 from app.ratelimit import RateLimitMiddleware
@@ -45,7 +45,7 @@ def is_exempt(path: str) -> bool:
 
 @asynccontextmanager
 async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-    for name in ("CRYPTOPANIC_API_KEY", "NEWSCATCHER_API_KEY", "NANSEN_API_KEY"):
+    for name in API_KEY_NAMES:
         if settings.api_key(name) is None:
             log.warning("%s is unset or a placeholder: its collector is disabled", name)
     if settings.SECRET_KEY_PREVIOUS and settings.SECRET_KEY_ROTATED_AT is None:

@@ -14,6 +14,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 # PLACEHOLDER in stacks/contract/names.py (the app ships on its own, so it keeps its own copy).
 PLACEHOLDER = "CHANGE_ME_PLACEHOLDER"
 RELAXED_ENVIRONMENTS = ("local", "test")
+# The collectors' API keys (app.collect.registry names the collector of each); the same names as
+# API_KEY_NAMES in stacks/contract/names.py, which tests/app/test_app_settings.py checks.
 API_KEY_NAMES = ("CRYPTOPANIC_API_KEY", "NEWSCATCHER_API_KEY", "NANSEN_API_KEY")
 
 
