@@ -10,12 +10,15 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 from botocore.exceptions import ClientError
 
 from localaws.verify_checks import CHECKS, Check, Clients, Missing
+
+if TYPE_CHECKING:
+    import boto3
 
 # Types that create nothing to look up (CDK's version metadata).
 NOTHING_TO_CHECK = frozenset({"AWS::CDK::Metadata"})
@@ -130,7 +133,9 @@ def _check_one(
     return None
 
 
-def verify_stack(session: Any, stack: str, *, endpoint_url: str | None = None) -> StackReport:
+def verify_stack(
+    session: boto3.Session, stack: str, *, endpoint_url: str | None = None
+) -> StackReport:
     """Verify one stack: every template resource listed, with a physical id, found by its API."""
     clients = Clients(session, endpoint_url)
     cfn = clients.get("cloudformation")
@@ -175,7 +180,7 @@ def verify_stack(session: Any, stack: str, *, endpoint_url: str | None = None) -
 
 
 def verify(
-    session: Any, stacks: Iterable[str], *, endpoint_url: str | None = None
+    session: boto3.Session, stacks: Iterable[str], *, endpoint_url: str | None = None
 ) -> list[StackReport]:
     """Verify every stack; raise VerificationFailed if anything is missing."""
     reports = [verify_stack(session, stack, endpoint_url=endpoint_url) for stack in stacks]

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import boto3
 
 Check = Callable[["Clients", str, dict[str, Any]], None]
 """A lookup: (clients, physical id, the resource's template properties); raises if absent."""
@@ -15,16 +18,23 @@ class Missing(LookupError):
 
 
 class Clients:
-    """boto3 clients created once per service."""
+    """boto3 clients created once per service.
 
-    def __init__(self, session: Any, endpoint_url: str | None = None) -> None:
+    The clients are untyped on purpose: the checks are a table over every CloudFormation type the
+    templates use (a dozen services), many calling an operation named in the table (getattr).
+    """
+
+    def __init__(self, session: boto3.Session, endpoint_url: str | None = None) -> None:
         self._session = session
         self._endpoint_url = endpoint_url
         self._clients: dict[str, Any] = {}
 
     def get(self, service: str) -> Any:
         if service not in self._clients:
-            self._clients[service] = self._session.client(service, endpoint_url=self._endpoint_url)
+            # boto3-stubs types Session.client per literal name; this one comes from the table.
+            self._clients[service] = self._session.client(  # type: ignore[call-overload]
+                service, endpoint_url=self._endpoint_url
+            )
         return self._clients[service]
 
 

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ops.cost.estimate import PARKED, RUNNING, STATES, Estimate, estimate
-from ops.cost.inventory import inventory
+from ops.cost.inventory import Inventory, inventory
 from ops.cost.prices import load_assumptions, load_prices
 from ops.cost.synth import synthesize
 from stacks.contract import names
+
+if TYPE_CHECKING:
+    from cdk_app.config import EnvConfig
+    from ops.aws.session import Aws
+    from ops.aws.stack_outputs import StackOutputs
 
 Synth = Callable[..., Mapping[str, Mapping[str, Any]]]
 RESTART_NOTE = (
@@ -19,7 +24,7 @@ RESTART_NOTE = (
 RUNNING_NOTE = "running = every service at its autoscaling minimum (min_tasks)"
 
 
-def _config(env: str) -> Any:
+def _config(env: str) -> EnvConfig:
     from cdk_app.config import load
 
     return load(env)
@@ -43,9 +48,9 @@ def estimate_states(
     config = _config(env)
     prices = load_prices(price_region or config.region)
     assumptions = load_assumptions()
-    cache: dict[bool, Any] = {}
+    cache: dict[bool, Inventory] = {}
 
-    def inv(parked: bool) -> Any:
+    def inv(parked: bool) -> Inventory:
         if parked not in cache:
             cache[parked] = inventory(synth(env, parked=parked).values())
         return cache[parked]
@@ -92,7 +97,7 @@ def deployed_templates(aws: Any, env: str) -> dict[str, dict[str, Any]]:
     return templates
 
 
-def current_burn(aws: Any, env: str, *, outputs: Any = None) -> Estimate:
+def current_burn(aws: Aws, env: str, *, outputs: StackOutputs | None = None) -> Estimate:
     """The monthly burn rate right now: deployed templates, desired task counts, RDS state.
 
     `ops status` calls this; it needs only read access (CloudFormation, ECS, RDS, EventBridge).

@@ -12,7 +12,7 @@ import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ops.incident import diagnostics
 from ops.incident.diagnostics import ALARM_METRIC
@@ -20,6 +20,10 @@ from ops.incident.evidence import Event, Evidence
 from ops.runbooks.library import RUNBOOK_DIR, Runbook, RunbookError, get
 from stacks.contract import names
 from stacks.contract.alarm_catalog import ALARMS, AlarmSpec
+
+if TYPE_CHECKING:
+    from ops.aws.session import Aws
+    from ops.aws.stack_outputs import StackOutputs
 
 ALARM_STATE = "ALARM"
 _URL = re.compile(r"https?://\S+?\.md\b")
@@ -129,8 +133,8 @@ def _runbook_for(spec: AlarmSpec, runbook_dir: Path) -> tuple[Runbook | None, st
 
 
 def investigate(
-    aws: Any,
-    outputs: Any,
+    aws: Aws,
+    outputs: StackOutputs,
     env: str,
     *,
     now: dt.datetime | None = None,
@@ -190,7 +194,7 @@ def investigate(
     return incident
 
 
-def _dashboard_url(outputs: Any, region: str) -> str | None:
+def _dashboard_url(outputs: StackOutputs, region: str) -> str | None:
     try:
         name = outputs.value(names.Outputs.DASHBOARD_NAME)
     except Exception:  # noqa: BLE001 - a missing dashboard only drops one link
