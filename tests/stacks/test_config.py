@@ -16,6 +16,7 @@ from cdk_app.config import (
     load_file,
     parse_bool,
 )
+from ops.cost.prices import PRICE_DIR
 from stacks.contract import alarm_catalog, names
 
 
@@ -33,11 +34,20 @@ def _edit(path: Path, change) -> None:
     path.write_text(yaml.safe_dump(data))
 
 
+def test_known_envs_are_the_yaml_files_of_the_directory(tmp_path: Path) -> None:
+    for name in ("staging", "dev"):
+        (tmp_path / f"{name}.yaml").write_text("{}")
+    (tmp_path / "notes.txt").write_text("not an environment")
+    assert known_envs(tmp_path) == ("dev", "staging")
+    assert known_envs(tmp_path / "missing") == ()
+
+
 def test_every_env_loads_and_has_three_explicit_azs_in_its_region() -> None:
-    assert known_envs() == ("local", "production", "staging")
+    assert known_envs() and known_envs() == tuple(sorted(known_envs()))
     for env in known_envs():
         config = load(env)
-        assert config.region == "ap-southeast-2"
+        assert config.name == env
+        assert (PRICE_DIR / f"{config.region}.yaml").is_file()  # `ops cost` can price it
         assert len(set(config.availability_zones)) == 3
         assert all(zone.startswith(config.region) for zone in config.availability_zones)
 
