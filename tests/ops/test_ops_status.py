@@ -101,3 +101,40 @@ def test_status_section_failure_exits_1(deployed: Deployed) -> None:
     assert result.exit_code == 1
     assert "targets: ERROR" in result.stdout and "could not read: targets" in result.stderr
     assert "database  available" in result.stdout  # the other sections are still shown
+
+
+def _replace_service_outputs(deployed: Deployed, drop: set[str]) -> None:
+    cfn, stack = deployed.client("cloudformation"), names.stack_name("staging", names.SERVICE)
+    found = cfn.describe_stacks(StackName=stack)["Stacks"][0]["Outputs"]
+    values = {o["OutputKey"]: o["OutputValue"] for o in found if o["OutputKey"] not in drop}
+    body = {
+        "Resources": {"M": {"Type": "AWS::SSM::Parameter",
+                            "Properties": {"Name": "/svc", "Type": "String", "Value": "s"}}},
+        "Outputs": {k: {"Value": v} for k, v in values.items()},
+    }  # fmt: skip
+    cfn.delete_stack(StackName=stack)
+    cfn.create_stack(StackName=stack, TemplateBody=json.dumps(body))
+
+
+def test_status_while_parked_shows_the_same_url_answering_paused(deployed: Deployed) -> None:
+    out = names.Outputs
+    _replace_service_outputs(
+        deployed,
+        {out.LOAD_BALANCER_DNS_NAME, out.BACKEND_TARGET_GROUP_ARN, out.FRONTEND_TARGET_GROUP_ARN},
+    )
+    result = CliRunner().invoke(cli, ["status", "--env", "staging"], obj=deployed.context())
+    assert result.exit_code == 0, result.output
+    url = deployed.ids["public_url"]
+    assert f"public    {url} (CloudFront Deployed, answering 503 paused)" in result.stdout
+
+
+def test_status_with_plain_http_says_so(deployed: Deployed) -> None:
+    _replace_service_outputs(deployed, {names.Outputs.DISTRIBUTION_ID})
+    result = CliRunner().invoke(
+        cli, ["status", "--env", "staging", "--json"], obj=deployed.context()
+    )
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["edge"] == {
+        "url": deployed.ids["public_url"],
+        "distribution": None,
+    }
