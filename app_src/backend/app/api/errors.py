@@ -46,6 +46,7 @@ def _described(description: str) -> dict[str, Any]:
 COMMON_RESPONSES: dict[int | str, dict[str, Any]] = {
     413: _described("Request body too large"),
     429: _described("Rate limit exceeded (see Retry-After)"),
+    503: _described("Rate limiter unavailable, with RATE_LIMIT_FAIL_OPEN=false"),
 }
 AUTH_RESPONSES: dict[int | str, dict[str, Any]] = {
     401: _described("Missing, invalid or expired token, or unknown user"),
