@@ -163,8 +163,12 @@ def _edge(edge: Edge, config: EnvConfig) -> None:
     _ack(
         distribution,
         "CFR2",
-        "The distribution is the only way in and keeps `Edge.distribution` reachable for a web "
-        "ACL; a CLOUDFRONT-scope web ACL lives in us-east-1, outside this regional stack.",
+        "The web ACL sits on the distribution's only origin, the internal ALB (REGIONAL, "
+        "stacks/waf.py), counting viewers by the address the edge sets; a CLOUDFRONT-scope ACL "
+        "would need a stack in us-east-1."
+        if config.waf.enabled
+        else f"{config.name} runs without a web ACL by configuration (waf.enabled: false); "
+        "production puts one on the ALB behind the distribution.",
     )
 
 
