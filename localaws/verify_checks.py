@@ -193,6 +193,7 @@ CHECKS: dict[str, Check] = {
     "AWS::EC2::EIP": _ec2("describe_addresses", "Addresses", "PublicIps"),
     "AWS::EC2::SecurityGroup": _ec2("describe_security_groups", "SecurityGroups", "GroupIds"),
     "AWS::EC2::FlowLog": _ec2("describe_flow_logs", "FlowLogs", "FlowLogIds"),
+    "AWS::EC2::VPCEndpoint": _ec2("describe_vpc_endpoints", "VpcEndpoints", "VpcEndpointIds"),
     "AWS::EC2::Route": _route,
     "AWS::EC2::SubnetRouteTableAssociation": _ec2_filtered(
         "describe_route_tables",

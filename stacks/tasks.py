@@ -39,7 +39,11 @@ HEALTH_START_SECONDS = {names.BACKEND: 120, names.FRONTEND: 15}
 
 
 def health_check(service: str) -> ecs.HealthCheck:
-    """The container health check ECS runs (a Dockerfile HEALTHCHECK is ignored by ECS)."""
+    """The container health check ECS runs (a Dockerfile HEALTHCHECK is ignored by ECS).
+
+    Only services act on it (an unhealthy task is replaced); the collectors and `ops migrate`,
+    standalone tasks from the backend's definition that never listen, run to completion regardless.
+    """
     return ecs.HealthCheck(
         command=HEALTH_COMMANDS[service],
         interval=Duration.seconds(30),

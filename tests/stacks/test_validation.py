@@ -45,8 +45,9 @@ def test_env_passes_cdk_nag_builtin_and_cfn_lint(validated: dict, env: str) -> N
     assert plugins["AwsSolutions"]["violations"] == []
 
 
-def test_every_acknowledgement_has_a_reason(validated: dict) -> None:
-    _summary, outdir = validated["staging"]
+@pytest.mark.parametrize("env", ["local", "staging", "production"])
+def test_every_acknowledgement_has_a_reason(validated: dict, env: str) -> None:
+    _summary, outdir = validated[env]
     report = json.loads((outdir / "validation-report.json").read_text())
     (nag,) = (p for p in report["pluginReports"] if p["pluginName"] == "AwsSolutions")
     acknowledged = nag["suppressedViolations"]
