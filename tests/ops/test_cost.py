@@ -262,6 +262,7 @@ def production() -> dict[str, Estimate]:
     return {est.state: est for est in estimate_states("production")}
 
 
+@pytest.mark.synth
 def test_production_recomputed_from_its_config(production: dict[str, Estimate]) -> None:
     config = load_config("production")
     lines = {line.resource: line.monthly_usd for line in production[RUNNING].lines}
@@ -293,6 +294,7 @@ def test_production_recomputed_from_its_config(production: dict[str, Estimate]) 
     assert production[RUNNING].total_usd == pytest.approx(total, abs=0.01)
 
 
+@pytest.mark.synth
 def test_production_states_order_and_the_parked_target(production: dict[str, Estimate]) -> None:
     running, idle, parked = (production[s].total_usd for s in (RUNNING, SCALED_TO_ZERO, PARKED))
     assert running > idle > parked
@@ -349,6 +351,7 @@ def test_current_burn_leaves_out_disabled_collector_rules(
     assert scheduled() == []
 
 
+@pytest.mark.synth
 def test_cli_cost_json_and_text() -> None:
     from click.testing import CliRunner
 

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from run_cache import build_once, key_of, run_root
 from stack_templates import SynthesizedEnv, load_templates
 
 from cdk_app.config import EnvConfig, known_envs, load
@@ -14,14 +15,19 @@ from cdk_app.synth import synthesize
 
 @pytest.fixture(scope="session")
 def synth_env(tmp_path_factory: pytest.TempPathFactory) -> Callable[[EnvConfig], SynthesizedEnv]:
-    """Synthesize a config without validation into a fresh directory (cached per config)."""
+    """Synthesize a config without validation (cached per config: once per test run, shared by
+    the xdist workers through a directory built under a file lock)."""
     cache: dict[str, SynthesizedEnv] = {}
+    root = run_root(tmp_path_factory)
 
     def run(config: EnvConfig) -> SynthesizedEnv:
         key = repr(config)
         if key not in cache:
-            outdir: Path = tmp_path_factory.mktemp(f"cdk-{config.name}")
-            synthesize(config, outdir=str(outdir), validate=False)
+
+            def build(outdir: Path) -> None:
+                synthesize(config, outdir=str(outdir), validate=False)
+
+            outdir = build_once(root, f"cdk-{config.name}-{key_of(key)}", build)
             cache[key] = load_templates(config, outdir)
         return cache[key]
 

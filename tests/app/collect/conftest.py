@@ -9,11 +9,12 @@ from typing import Any
 
 import httpx
 import pytest
+from backend_testenv import TEST_DB
 from sqlalchemy import text
 
 FIXTURES = Path(__file__).parent / "fixtures"
 API_KEY = "test-key-0123456789"
-DB_NAME = "ohmycoins_collect_test"
+DB_NAME = f"{TEST_DB}_collect"  # per test process, so xdist workers and parallel runs never share
 TABLES = ("news_item", "smart_money_flow", "collector_run")
 
 
@@ -86,7 +87,7 @@ def collect_db_env() -> dict[str, str]:
 def collect_engine(collect_db_env):
     """A database of its own on the real PostgreSQL, migrated to head with Alembic."""
     from app.prestart import migrate
-    from backend_testenv import recreate_database
+    from backend_testenv import drop_database, recreate_database
     from sqlalchemy import URL, create_engine
 
     recreate_database(DB_NAME)
@@ -102,6 +103,7 @@ def collect_engine(collect_db_env):
     migrate(engine)
     yield engine
     engine.dispose()
+    drop_database(DB_NAME)
 
 
 @pytest.fixture

@@ -8,11 +8,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from backend_testenv import APP_ENV, TEST_DB, drop_database
 from frontend_server import serve_frontend
 
 from bench.local_backend import backend_env, fresh_database, run_backend
 
-E2E_DB = "ohmycoins_e2e"
+E2E_DB = f"{TEST_DB}_frontend"  # per test process, so xdist workers and parallel runs never share
+E2E_REDIS_DB = 3  # in this test process's own Redis (backend_testenv), apart from the API tests'
+
 ADMIN = ("admin@example.com", "admin-password-0123")
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
@@ -37,17 +40,23 @@ def admin() -> tuple[str, str]:
 
 
 @pytest.fixture(scope="module")
-def e2e_env() -> dict[str, str]:
+def e2e_env() -> Iterator[dict[str, str]]:
     """Backend settings on a fresh, migrated database of its own (prestart adds the admin)."""
+    redis_base = APP_ENV["REDIS_URL"].rsplit("/", 1)[0]
     env = backend_env(
-        E2E_DB, redis_db=3, FIRST_SUPERUSER=ADMIN[0], FIRST_SUPERUSER_PASSWORD=ADMIN[1]
+        E2E_DB,
+        FIRST_SUPERUSER=ADMIN[0],
+        FIRST_SUPERUSER_PASSWORD=ADMIN[1],
+        REDIS_URL=f"{redis_base}/{E2E_REDIS_DB}",
+        REDIS_PASSWORD=APP_ENV["REDIS_PASSWORD"],
     )
     fresh_database(env)
     import redis
 
     with redis.Redis.from_url(env["REDIS_URL"], password=env["REDIS_PASSWORD"]) as client:
-        client.flushdb()  # rate-limit counters of earlier runs (its own Redis database)
-    return env
+        client.flushdb()  # rate-limit counters of earlier modules (its own Redis database)
+    yield env
+    drop_database(E2E_DB)
 
 
 @pytest.fixture(scope="module")
