@@ -5,7 +5,10 @@ PY := $(VENV)/bin/python
 # checkov pins its own boto3: a venv of its own (requirements-checkov.txt).
 CHECKOV_VENV := .venv-checkov
 
-.PHONY: setup services browser demo test lint typecheck bench clean
+# pytest-xdist workers for `make test` and `make test-fast` (auto = one per core).
+PYTEST_WORKERS ?= auto
+
+.PHONY: setup services browser demo test test-fast lint typecheck bench clean
 
 setup: $(VENV)/.installed $(VENV)/.app-installed $(CHECKOV_VENV)/.installed node_modules/.installed
 
@@ -47,9 +50,14 @@ browser:
 	scripts/install-chromium.sh
 	scripts/fetch-nginx.sh >/dev/null
 
+# Every tier in parallel; pytest prints the slowest steps and the run's wall time at the end.
 test: setup services browser typecheck
 	$(VENV)/bin/ruff check .
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(PYTEST_WORKERS) --durations=10
+
+# No server and no CDK synth: ops against in-process moto, runbooks, config (tests/conftest.py).
+test-fast: $(VENV)/.installed $(VENV)/.app-installed
+	$(PY) -m pytest -n $(PYTEST_WORKERS) -m "unit and not synth" --durations=5
 
 demo: setup
 	$(PY) -m localaws.demo
