@@ -8,8 +8,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from cdk_app.config import EnvConfig
+from cdk_app.config import EnvConfig, known_envs
+from localaws.deploy import LOCAL_ENV
 from stacks.contract import names
+
+ENVS: tuple[str, ...] = known_envs()  # every environment of cdk_app/environments
+# The environments meant for an AWS account (all but the one `make demo` deploys into moto).
+AWS_ENVS: tuple[str, ...] = tuple(env for env in ENVS if env != LOCAL_ENV)
 
 
 @dataclass(frozen=True)

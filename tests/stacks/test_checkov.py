@@ -7,12 +7,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from stack_templates import SynthesizedEnv
+from stack_templates import ENVS, SynthesizedEnv
 
 from cdk_app.config import EnvConfig, load
 from stacks.validation import checkov
 
-ENVS = ["local", "staging", "production"]
 PARKED = "production-parked"
 # Findings that no configuration may acknowledge in production.
 NEVER_IN_PRODUCTION = {

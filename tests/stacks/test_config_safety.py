@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 import yaml
+from stack_templates import AWS_ENVS, ENVS
 
 from cdk_app.config import ENVIRONMENTS_DIR, ConfigError, load
 from cdk_app.safety import is_example
@@ -40,13 +41,13 @@ def _error(env_dir: Path, env: str, change: Callable[[dict[str, Any]], None]) ->
 
 
 def test_shipped_envs_are_https_except_local_which_says_why() -> None:
-    for env in ("staging", "production"):
+    for env in AWS_ENVS:
         assert load(env).edge.cloudfront and load(env).edge.plain_http_reason is None
     local = load("local").edge
     assert not local.cloudfront and len((local.plain_http_reason or "").split()) >= 5
 
 
-@pytest.mark.parametrize("env", ["staging", "production"])
+@pytest.mark.parametrize("env", AWS_ENVS)
 def test_plain_http_without_a_reason_names_the_key(env_dir: Path, env: str) -> None:
     error = _error(env_dir, env, lambda d: d["edge"].update(cloudfront=False))
     assert error.key == "edge.plain_http_reason"
@@ -110,7 +111,7 @@ def test_custom_domain_with_its_certificate_loads(env_dir: Path) -> None:
     assert (config.edge.domain_name, config.certificate_arn) == ("app.example.org", CERT)
 
 
-@pytest.mark.parametrize("env", ["staging", "production"])
+@pytest.mark.parametrize("env", AWS_ENVS)
 def test_no_alarm_recipient_names_the_key(env_dir: Path, env: str) -> None:
     error = _error(env_dir, env, lambda d: d.update(alarm_emails=[], alarm_webhooks=[]))
     assert error.key == "alarm_emails"
@@ -132,7 +133,7 @@ def test_a_webhook_must_be_https(env_dir: Path, hook: str) -> None:
 
 
 def test_shipped_recipients_are_marked_examples() -> None:
-    for env in ("local", "staging", "production"):
+    for env in ENVS:
         config = load(env)
         assert config.alarm_emails and all(is_example(e) for e in config.alarm_emails)
         text = (ENVIRONMENTS_DIR / f"{env}.yaml").read_text()

@@ -6,7 +6,7 @@ import json
 import re
 
 import pytest
-from stack_templates import SynthesizedEnv, ref_target
+from stack_templates import ENVS, SynthesizedEnv, ref_target
 
 from stacks.contract import names
 
@@ -15,7 +15,7 @@ REDIS = "AWS::ElastiCache::ReplicationGroup"
 SECRET = "AWS::SecretsManager::Secret"
 
 
-@pytest.mark.parametrize("env", ["local", "staging", "production"])
+@pytest.mark.parametrize("env", ENVS)
 def test_rds_pinned_encrypted_backed_up_snapshot_on_removal(
     envs: dict[str, SynthesizedEnv], env: str
 ) -> None:

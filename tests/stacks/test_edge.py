@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from aws_cdk.assertions import Match, Template
-from stack_templates import SynthesizedEnv, ref_target
+from stack_templates import AWS_ENVS, ENVS, SynthesizedEnv, ref_target
 
 from cdk_app.config import EnvConfig, load
 from stacks.contract import names
@@ -21,7 +21,7 @@ CACHING_DISABLED = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
 CACHING_OPTIMIZED = "658327ea-f89d-4fab-a63d-7e88639e58f6"
 CERT = "arn:aws:acm:us-east-1:111111111111:certificate/00000000-0000-0000-0000-000000000000"
 DOMAIN = "app.example.org"
-HTTPS_ENVS = ("staging", "production")
+HTTPS_ENVS = AWS_ENVS  # every env but local must serve HTTPS
 
 
 def _parked(config: EnvConfig) -> EnvConfig:
@@ -184,7 +184,7 @@ def test_parked_keeps_the_distribution_and_answers_paused(
     assert all(not b.get("FunctionAssociations") for b in _behaviors(staging).values())
 
 
-@pytest.mark.parametrize("env", ["local", "staging", "production"])
+@pytest.mark.parametrize("env", ENVS)
 def test_park_and_unpark_leave_nothing_behind(
     envs: dict[str, SynthesizedEnv],
     synth_env: Callable[[EnvConfig], SynthesizedEnv],
@@ -236,7 +236,7 @@ def test_local_acknowledges_plain_http_on_a_public_alb(envs: dict[str, Synthesiz
     assert url["Fn::Join"][1][0] == "http://"
 
 
-@pytest.mark.parametrize("env", ["local", "staging", "production"])
+@pytest.mark.parametrize("env", ENVS)
 def test_every_env_pages_someone(envs: dict[str, SynthesizedEnv], env: str) -> None:
     template = Template.from_json(envs[env].templates[names.MONITORING])
     subscriptions = template.find_resources("AWS::SNS::Subscription")

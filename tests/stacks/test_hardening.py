@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from stack_templates import SynthesizedEnv, ref_target, strings
+from stack_templates import ENVS, SynthesizedEnv, ref_target, strings
 
 from cdk_app.config import EnvConfig, WafConfig, load
 from stacks.contract import connections, names
@@ -16,7 +16,6 @@ from stacks.tasks import RDS_CA_BUNDLE
 from stacks.waf import MANAGED_RULE_GROUPS, RATE_RULE, waf_log_group_name
 
 TASK = "AWS::ECS::TaskDefinition"
-ENVS = ["local", "staging", "production"]
 
 
 def _containers(synth: SynthesizedEnv) -> dict[str, dict[str, Any]]:

@@ -7,7 +7,7 @@ import json
 from collections.abc import Callable
 
 import pytest
-from stack_templates import SynthesizedEnv, ref_target
+from stack_templates import ENVS, SynthesizedEnv, ref_target
 
 from cdk_app.config import load
 from stacks.contract import alarm_catalog, names
@@ -32,7 +32,7 @@ def _alarms(synth: SynthesizedEnv) -> dict[str, dict]:
     }
 
 
-@pytest.mark.parametrize("env", ["local", "staging", "production"])
+@pytest.mark.parametrize("env", ENVS)
 def test_exactly_the_catalog_alarms_with_alarm_and_ok_actions(
     envs: dict[str, SynthesizedEnv], env: str
 ) -> None:

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from stack_templates import SynthesizedEnv
+from stack_templates import ENVS, SynthesizedEnv
 
 from stacks.contract import names
 
 
-@pytest.mark.parametrize("env", ["local", "staging", "production"])
+@pytest.mark.parametrize("env", ENVS)
 def test_every_subnet_tier_spans_the_three_configured_azs(
     envs: dict[str, SynthesizedEnv], env: str
 ) -> None:

@@ -5,13 +5,13 @@ from __future__ import annotations
 import json
 
 import pytest
-from stack_templates import SynthesizedEnv, imported_exports
+from stack_templates import ENVS, SynthesizedEnv, imported_exports
 
 from cdk_app.config import load
 from stacks.contract import names, parked
 
 
-@pytest.mark.parametrize("env", ["local", "staging", "production"])
+@pytest.mark.parametrize("env", ENVS)
 def test_every_contract_output_key_is_present(envs: dict[str, SynthesizedEnv], env: str) -> None:
     synth = envs[env]
     for part, keys in names.OUTPUTS_BY_STACK.items():

@@ -7,7 +7,7 @@ import re
 from typing import Any
 
 import pytest
-from stack_templates import SynthesizedEnv, ref_target, strings
+from stack_templates import AWS_ENVS, ENVS, SynthesizedEnv, ref_target, strings
 
 from stacks.cache import REDIS_PORT
 from stacks.contract import names
@@ -35,7 +35,7 @@ def _secret_like_values(value: Any, path: str = "") -> list[tuple[str, Any]]:
     return found
 
 
-@pytest.mark.parametrize("env", ["local", "staging", "production"])
+@pytest.mark.parametrize("env", ENVS)
 def test_no_plaintext_secret_in_any_template(envs: dict[str, SynthesizedEnv], env: str) -> None:
     for part, template in envs[env].templates.items():
         found = [
@@ -119,7 +119,7 @@ def _ingress_rules(synth: SynthesizedEnv) -> set[tuple[str, str, int, int]]:
     return rules
 
 
-@pytest.mark.parametrize("env", ["staging", "production"])
+@pytest.mark.parametrize("env", AWS_ENVS)
 def test_security_groups_are_least_privilege(envs: dict[str, SynthesizedEnv], env: str) -> None:
     def group(part: str) -> str:
         return names.resource_name(env, part)

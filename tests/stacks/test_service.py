@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from stack_templates import SynthesizedEnv
+from stack_templates import AWS_ENVS, SynthesizedEnv
 
 from stacks.collectors import collector_command
 from stacks.contract import names
@@ -127,7 +127,7 @@ def test_one_scheduled_task_per_collector(staging: SynthesizedEnv) -> None:
     assert collector_command("nansen") == ["python", "-m", "app.collect", "nansen"]
 
 
-@pytest.mark.parametrize("env", ["staging", "production"])
+@pytest.mark.parametrize("env", AWS_ENVS)
 def test_images_are_docker_assets_built_from_app_src(
     envs: dict[str, SynthesizedEnv], env: str
 ) -> None:

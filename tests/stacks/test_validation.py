@@ -12,6 +12,7 @@ from pathlib import Path
 import aws_cdk as cdk
 import pytest
 from aws_cdk import aws_sns as sns
+from stack_templates import ENVS
 
 from cdk_app.config import known_envs
 from cdk_app.summary import summarize
@@ -34,7 +35,7 @@ def validated(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[objec
     return results
 
 
-@pytest.mark.parametrize("env", ["local", "staging", "production"])
+@pytest.mark.parametrize("env", ENVS)
 def test_env_passes_cdk_nag_builtin_and_cfn_lint(validated: dict, env: str) -> None:
     summary, outdir = validated[env]
     assert summary.ok, summary.error
@@ -56,7 +57,7 @@ def test_every_acknowledgement_has_a_reason(validated: dict, env: str) -> None:
         assert len(violation["reason"]) >= 40, violation["ruleName"]
 
 
-@pytest.mark.parametrize("env", ["local", "staging", "production"])
+@pytest.mark.parametrize("env", ENVS)
 def test_cfn_lint_every_template_no_error_no_warning(validated: dict, env: str) -> None:
     summary, outdir = validated[env]
     expected = {
