@@ -12,9 +12,10 @@ import boto3
 import pytest
 
 from localaws import runner
+from localaws.deploy import local_region
 from localaws.server import threaded_server
 
-REGION = "ap-southeast-2"
+REGION = local_region()
 
 
 @pytest.fixture(scope="session")

@@ -361,7 +361,7 @@ def test_cli_cost_json_and_text() -> None:
     result = runner.invoke(cli, ["cost", "--env", "staging", "--state", "parked", "--json"])
     assert result.exit_code == 0, result.output
     (est,) = json.loads(result.stdout)["estimates"]
-    assert est["state"] == PARKED and est["region"] == "ap-southeast-2"
+    assert est["state"] == PARKED and est["region"] == load_config("staging").region
     assert est["total_usd"] == pytest.approx(sum(line["monthly_usd"] for line in est["lines"]))
     assert all(line["price"] and line["quantity"] > 0 for line in est["lines"])
     bad = runner.invoke(cli, ["cost", "--env", "staging", "--state", "asleep"])

@@ -15,13 +15,14 @@ from ops.aws.stack_outputs import StackOutputs
 from ops.cli import cli
 from ops.context import OpsContext
 from ops.cost.estimate import Estimate, Line
+from ops.envs import region_of
 from ops.errors import OpsError
 from ops.scale import park as parking
 from ops.scale import state as scale_state
 from stacks.contract import alarm_catalog, names
 
 ENV = "staging"
-REGION = "ap-southeast-2"
+REGION = region_of(ENV)
 CLUSTER = names.resource_name(ENV, "cluster")
 SERVICE_NAMES = {role: names.resource_name(ENV, role) for role in names.SERVICES}
 DB = names.resource_name(ENV, "postgres")

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from botocore.awsrequest import AWSResponse
 from click.testing import CliRunner
-from moto_env import ENV, Deployed
+from moto_env import ENV, REGION, Deployed
 
 from cdk_app.config import EnvConfig, load
 from ops import preflight
@@ -70,7 +70,7 @@ def test_a_healthy_env_passes_and_makes_no_mutating_call(ready: Deployed) -> Non
     assert verdicts.pop("alarm subscription") is Verdict.WARN
     assert "shipped example" in checks["alarm subscription"].detail
     assert set(verdicts.values()) == {Verdict.PASS}, checks
-    assert checks["credentials"].detail == "account 123456789012, region ap-southeast-2"
+    assert checks["credentials"].detail == f"account 123456789012, region {REGION}"
     assert ready.mutating_calls() == []
 
 
@@ -144,7 +144,7 @@ def test_wrong_account_or_region_fails_and_stops(ready: Deployed) -> None:
     assert "names account 210987654321" in checks["credentials"].detail
     aws = ready.aws().in_region("us-east-1")
     (check, *_) = preflight.run(aws, load(ENV))
-    assert check.verdict is Verdict.FAIL and "deploys to ap-southeast-2" in check.detail
+    assert check.verdict is Verdict.FAIL and f"deploys to {REGION}" in check.detail
 
 
 def test_quotas_too_small_fail(ready: Deployed) -> None:
@@ -254,7 +254,7 @@ def test_before_the_first_deploy_the_stack_checks_warn(aws_env: None) -> None:
     from ops.aws.session import Aws
 
     with mock_aws():
-        checks = {c.name: c for c in preflight.run(Aws(region="ap-southeast-2"), load(ENV))}
+        checks = {c.name: c for c in preflight.run(Aws(region=REGION), load(ENV))}
     assert checks["secrets"].verdict is Verdict.WARN
     assert checks["alarm subscription"].verdict is Verdict.WARN
     assert checks["database"].verdict is Verdict.PASS
