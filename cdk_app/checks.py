@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from cdk_app.schema import ConfigError
 from stacks.contract import connections, names
+from stacks.contract.schedule import ScheduleError
 
 if TYPE_CHECKING:
     from cdk_app.config import EnvConfig
@@ -72,6 +73,7 @@ def validate(c: EnvConfig) -> None:
     _validate_redis(c)
     _validate_services(c)
     _validate_waf(c)
+    _validate_schedule(c)
     for name, schedule in c.collectors.items():
         _check(
             c,
@@ -219,3 +221,12 @@ def _validate_connection_budget(c: EnvConfig) -> None:
         "services.backend.max_tasks or services.backend.cpu (processes per task), remove "
         "collectors, or choose a larger rds.instance_class",
     )
+
+
+def _validate_schedule(c: EnvConfig) -> None:
+    if c.schedule is None:
+        return
+    try:
+        c.schedule.weekly()
+    except ScheduleError as error:
+        raise ConfigError(c.source, f"schedule.{error.field}", error.problem) from None

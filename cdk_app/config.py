@@ -19,6 +19,7 @@ from cdk_app.checks import validate
 from cdk_app.safety import validate_safety
 from cdk_app.schema import ConfigError, build
 from stacks.contract import alarm_catalog, connections, names
+from stacks.contract.schedule import WeeklySchedule
 
 ENVIRONMENTS_DIR = Path(__file__).resolve().parent / "environments"
 DEFAULT_ENV = "staging"
@@ -86,6 +87,20 @@ class WafConfig:
 
 
 @dataclass(frozen=True, kw_only=True)
+class ScheduleConfig:
+    """Scale down and back up on a weekly schedule (syntax: stacks/contract/schedule.py)."""
+
+    timezone: str
+    up: str
+    down: str
+    enabled: bool = True
+
+    def weekly(self) -> WeeklySchedule:
+        """The parsed schedule (the config checks have already parsed it once)."""
+        return WeeklySchedule.parse(timezone=self.timezone, up=self.up, down=self.down)
+
+
+@dataclass(frozen=True, kw_only=True)
 class EnvConfig:
     """Everything that differs between environments."""
 
@@ -112,6 +127,7 @@ class EnvConfig:
     retain_on_delete: bool = False
     alb_deletion_protection: bool = False
     waf: WafConfig = WafConfig()
+    schedule: ScheduleConfig | None = None
 
     def __post_init__(self) -> None:
         validate(self)

@@ -64,6 +64,9 @@ def convert(value: Any, tp: Any, *, source: Path, key: str) -> Any:
         args = typing.get_args(tp)
         if value is None and type(None) in args:
             return None
+        if len(args) == 2 and type(None) in args:  # optional: the one type's own error names why
+            (only,) = (arg for arg in args if arg is not type(None))
+            return convert(value, only, source=source, key=key)
         for arg in args:
             if arg is type(None):
                 continue

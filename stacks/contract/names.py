@@ -51,6 +51,21 @@ def rds_stop_parameter(env: str) -> str:
     return f"{ssm_prefix(env)}/rds-stop"
 
 
+def schedule_parameter(env: str) -> str:
+    """The scale schedule's skip and hold requests and its last run (`ops schedule`)."""
+    return f"{ssm_prefix(env)}/schedule"
+
+
+def scheduled_scale_function(env: str) -> str:
+    """The function that runs `ops scale` on the schedule."""
+    return resource_name(env, "scheduled-scale")
+
+
+def scale_schedule_name(env: str, direction: str) -> str:
+    """The EventBridge Scheduler schedule of one direction (up or down)."""
+    return resource_name(env, "scale", direction)
+
+
 class Outputs:
     """Stack output keys: the contract through which `ops` discovers every resource."""
 

@@ -15,6 +15,7 @@ from stacks.app import EnvStacks
 from stacks.contract import names
 from stacks.edge import Edge
 from stacks.rds_guard import RdsStoppedGuard
+from stacks.schedule import ScaleSchedule
 from stacks.validation.cfn_lint_plugin import LintRun, overlapping_plugins
 
 NAG = "AwsSolutions::AwsSolutions-"
@@ -53,6 +54,8 @@ def acknowledge(stacks: EnvStacks, config: EnvConfig) -> None:
     _service(stacks, config)
     if stacks.monitoring.rds_guard is not None:
         acknowledge_rds_guard(stacks.monitoring.rds_guard)
+    if stacks.monitoring.scale_schedule is not None:
+        acknowledge_scale_schedule(stacks.monitoring.scale_schedule)
 
 
 def acknowledge_rds_guard(guard: RdsStoppedGuard) -> None:
@@ -63,6 +66,23 @@ def acknowledge_rds_guard(guard: RdsStoppedGuard) -> None:
         "Log delivery and X-Ray tracing accept only Resource '*'; the RDS actions are limited to "
         "this one instance ARN.",
     )
+
+
+def acknowledge_scale_schedule(schedule: ScaleSchedule) -> None:
+    """The scheduled-scale function's role (also used on its own in tests)."""
+    _ack(
+        schedule.role,
+        "IAM5[Resource::*]",
+        "Application Auto Scaling's DescribeScalableTargets and RegisterScalableTarget accept only "
+        "Resource '*'; every other action names this environment's resources.",
+    )
+    region = cdk.Stack.of(schedule).region
+    for stack_name in schedule.stack_names:
+        _ack(
+            schedule.role,
+            f"IAM5[Resource::arn:aws:cloudformation:{region}:<AWS::AccountId>:stack/{stack_name}/*]",
+            "A stack ARN ends in an id generated at creation; the stack name is exact.",
+        )
 
 
 def _network(stacks: EnvStacks) -> None:

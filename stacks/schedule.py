@@ -1,0 +1,244 @@
+"""The scale schedule: EventBridge Scheduler schedules invoking a function that runs `ops scale`.
+
+The function's code is the project's own `ops` and `stacks/contract` packages (plus click, which
+`ops.errors` imports), copied by a local bundler: no Docker, no second implementation. It relies on
+the boto3 of the Lambda Python runtime: `ops` uses only long-standing APIs of SSM, ECS,
+Application Auto Scaling, RDS, CloudWatch, EventBridge, CloudFormation and SNS.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import click
+import jsii
+from aws_cdk import (
+    ArnFormat,
+    AssetHashType,
+    BundlingOptions,
+    DockerImage,
+    Duration,
+    ILocalBundling,
+    Stack,
+)
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_scheduler as scheduler
+from aws_cdk import aws_sns as sns
+from constructs import Construct
+
+from cdk_app.config import ScheduleConfig
+from stacks.contract import names
+from stacks.contract.schedule import DIRECTIONS
+from stacks.log_groups import log_group
+
+ROOT = Path(__file__).resolve().parent.parent
+HANDLER = "ops.schedule.handler.handler"
+RUNTIME = lambda_.Runtime.PYTHON_3_14
+# Lambda stops a run at 15 minutes; the handler ends its own work a minute before (see handler).
+TIMEOUT = Duration.minutes(15)
+# What the function may call, by the resource it is scoped to (the tests compare the calls made).
+ACTIONS: dict[str, tuple[str, ...]] = {
+    "stacks": ("cloudformation:DescribeStacks",),
+    "parameters": ("ssm:GetParameter", "ssm:PutParameter", "ssm:DeleteParameter"),
+    "services": ("ecs:DescribeServices", "ecs:UpdateService"),
+    "scalable targets": (
+        "application-autoscaling:DescribeScalableTargets",
+        "application-autoscaling:RegisterScalableTarget",
+    ),
+    "database": ("rds:DescribeDBInstances", "rds:StopDBInstance", "rds:StartDBInstance"),
+    "alarms": (
+        "cloudwatch:DescribeAlarms",
+        "cloudwatch:EnableAlarmActions",
+        "cloudwatch:DisableAlarmActions",
+    ),
+    "collector rules": ("events:DescribeRule", "events:EnableRule", "events:DisableRule"),
+    "alarm topic": ("sns:Publish",),
+}
+_IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc")
+
+
+@jsii.implements(ILocalBundling)
+class CopySources:
+    """Bundles the function's code by copying the packages it imports (no Docker)."""
+
+    def try_bundle(self, output_dir: str, *, image: DockerImage, **_: object) -> bool:
+        out = Path(output_dir)
+        shutil.copytree(ROOT / "ops", out / "ops", ignore=_IGNORE)
+        (out / "stacks").mkdir()
+        shutil.copy2(ROOT / "stacks" / "__init__.py", out / "stacks" / "__init__.py")
+        shutil.copytree(ROOT / "stacks" / "contract", out / "stacks" / "contract", ignore=_IGNORE)
+        shutil.copytree(Path(click.__file__).parent, out / "click", ignore=_IGNORE)
+        return True
+
+
+def function_code() -> lambda_.Code:
+    """The bundled `ops` + `stacks.contract` + click, hashed by content."""
+    return lambda_.Code.from_asset(
+        str(ROOT / "ops"),
+        asset_hash_type=AssetHashType.OUTPUT,
+        bundling=BundlingOptions(
+            image=DockerImage.from_registry("unused-local-bundling"), local=CopySources()
+        ),
+    )
+
+
+class ScaleSchedule(Construct):
+    """The function, its log group, its least-privilege role and the up and down schedules."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        env_name: str,
+        schedule: ScheduleConfig,
+        parked: bool,
+        cluster_name: str,
+        instance_identifier: str,
+        alarm_names: list[str],
+        collector_rule_names: list[str],
+        topic: sns.ITopic,
+        log_retention_days: int,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        stack = Stack.of(self)
+        # The stacks whose outputs `ops` reads (a stack without outputs is never described).
+        self.stack_names = [
+            names.stack_name(env_name, part)
+            for part, keys in names.OUTPUTS_BY_STACK.items()
+            if keys
+        ]
+        weekly = schedule.weekly()
+        logs = log_group(
+            self,
+            "Logs",
+            name=f"/aws/lambda/{names.scheduled_scale_function(env_name)}",
+            retention_days=log_retention_days,
+        )
+        self.role = iam.Role(
+            self,
+            "Role",
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            description=f"Runs `ops scale` on {env_name}'s schedule; this environment only",
+        )
+        logs.grant_write(self.role)
+        scoped = self._resources(
+            stack,
+            env_name,
+            stacks=self.stack_names,
+            cluster=cluster_name,
+            instance=instance_identifier,
+            alarms=alarm_names,
+            rules=collector_rule_names,
+            topic=topic,
+        )
+        for what, resources in scoped.items():
+            if not resources:  # e.g. no collector rules
+                continue
+            self.role.add_to_policy(
+                iam.PolicyStatement(actions=list(ACTIONS[what]), resources=resources)
+            )
+        if topic.master_key is not None:  # publishing to an encrypted topic needs its key
+            topic.master_key.grant(self.role, "kms:Decrypt", "kms:GenerateDataKey")
+        self.function = lambda_.Function(
+            self,
+            "Function",
+            function_name=names.scheduled_scale_function(env_name),
+            description=f"Scales {env_name} down and up on its schedule with the `ops` code",
+            runtime=RUNTIME,
+            handler=HANDLER,
+            code=function_code(),
+            timeout=TIMEOUT,
+            memory_size=256,
+            role=self.role,
+            log_group=logs,
+            retry_attempts=0,  # a failed run reports on the alarm topic; it is never re-run blind
+            environment={
+                "OHMYCOINS_ENV": env_name,
+                "OHMYCOINS_ALARM_TOPIC_ARN": topic.topic_arn,
+                "OHMYCOINS_PARKED": "true" if parked else "false",
+            },
+        )
+        invoker = iam.Role(
+            self,
+            "SchedulerRole",
+            assumed_by=iam.ServicePrincipal(
+                "scheduler.amazonaws.com",
+                conditions={"StringEquals": {"aws:SourceAccount": stack.account}},
+            ),
+            description=f"Lets {env_name}'s scale schedules invoke their function",
+        )
+        invoker.add_to_policy(
+            iam.PolicyStatement(
+                actions=["lambda:InvokeFunction"], resources=[self.function.function_arn]
+            )
+        )
+        # CDK adds DependsOn the role that the Role GetAtt already implies (cfn-lint W3005).
+        policy = self.role.node.find_child("DefaultPolicy").node.default_child
+        resource = self.function.node.default_child
+        assert isinstance(resource, lambda_.CfnFunction)
+        resource.add_override("DependsOn", [stack.get_logical_id(policy)])
+        state = "ENABLED" if schedule.enabled and not parked else "DISABLED"
+        self.schedules: dict[str, scheduler.CfnSchedule] = {}
+        for direction in DIRECTIONS:
+            payload = {"action": direction, "scheduled_time": "<aws.scheduler.scheduled-time>"}
+            self.schedules[direction] = scheduler.CfnSchedule(
+                self,
+                f"{direction.capitalize()}Schedule",
+                name=names.scale_schedule_name(env_name, direction),
+                description=f"Scale {env_name} {direction}: {getattr(schedule, direction)}",
+                schedule_expression=weekly.recurrence(direction).cron(),
+                schedule_expression_timezone=weekly.timezone,
+                flexible_time_window=scheduler.CfnSchedule.FlexibleTimeWindowProperty(mode="OFF"),
+                state=state,
+                target=scheduler.CfnSchedule.TargetProperty(
+                    arn=self.function.function_arn,
+                    role_arn=invoker.role_arn,
+                    input=json.dumps(payload),
+                    retry_policy=scheduler.CfnSchedule.RetryPolicyProperty(
+                        maximum_retry_attempts=2, maximum_event_age_in_seconds=3600
+                    ),
+                ),
+            )
+
+    @staticmethod
+    def _resources(
+        stack: Stack,
+        env: str,
+        *,
+        stacks: list[str],
+        cluster: str,
+        instance: str,
+        alarms: list[str],
+        rules: list[str],
+        topic: sns.ITopic,
+    ) -> dict[str, list[str]]:
+        def arn(service: str, resource: str, name: str, fmt: ArnFormat) -> str:
+            return stack.format_arn(
+                service=service, resource=resource, resource_name=name, arn_format=fmt
+            )
+
+        slash, colon = ArnFormat.SLASH_RESOURCE_NAME, ArnFormat.COLON_RESOURCE_NAME
+        parameters = (
+            names.scale_state_parameter(env),
+            names.scale_lock_parameter(env),
+            names.schedule_parameter(env),
+        )
+        return {
+            # A stack ARN ends in a generated id: the name is exact, the id a wildcard.
+            "stacks": [arn("cloudformation", "stack", f"{name}/*", slash) for name in stacks],
+            "parameters": [arn("ssm", "parameter", p.lstrip("/"), slash) for p in parameters],
+            "services": [
+                arn("ecs", "service", f"{cluster}/{names.resource_name(env, role)}", slash)
+                for role in names.SERVICES
+            ],
+            # Application Auto Scaling has no resource-level permissions for these calls.
+            "scalable targets": ["*"],
+            "database": [arn("rds", "db", instance, colon)],
+            "alarms": [arn("cloudwatch", "alarm", name, colon) for name in alarms],
+            "collector rules": [arn("events", "rule", name, slash) for name in rules],
+            "alarm topic": [topic.topic_arn],
+        }
