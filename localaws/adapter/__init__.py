@@ -30,6 +30,7 @@ from localaws.adapter.network import (
     SubnetRouteTableAssociationResource,
 )
 from localaws.adapter.patches import patch_stock_models
+from localaws.adapter.scheduler import EventInvokeConfigResource, ScheduleResource
 from localaws.adapter.secrets import SecretResource, SecretTargetAttachmentResource
 
 __all__ = ["ADAPTER_MODELS", "MOTO_VERSION", "MotoInternalsChanged", "apply", "handled_types"]
@@ -49,6 +50,8 @@ ADAPTER_MODELS: tuple[type[CloudFormationModel], ...] = (
     ScalableTargetResource,
     ScalingPolicyResource,
     RestrictDefaultSecurityGroup,
+    ScheduleResource,
+    EventInvokeConfigResource,
 )
 
 

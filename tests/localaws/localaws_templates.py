@@ -424,6 +424,56 @@ MONITORING: dict[str, Any] = {
     },
     "Outputs": {"AlarmTopicArn": {"Value": _ref("Topic")}},
 }
+MONITORING["Resources"].update(
+    {
+        "ScaleRole": {
+            "Type": "AWS::IAM::Role",
+            "Properties": {
+                "AssumeRolePolicyDocument": {
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Principal": {"Service": "lambda.amazonaws.com"},
+                            "Action": "sts:AssumeRole",
+                        }
+                    ]
+                }
+            },
+        },
+        "ScaleFunction": {
+            "Type": "AWS::Lambda::Function",
+            "Properties": {
+                "FunctionName": "test-scheduled-scale",
+                "Runtime": "python3.13",
+                "Handler": "index.handler",
+                "Role": _att("ScaleRole", "Arn"),
+                "Code": {"ZipFile": "def handler(event, context):\n    return event\n"},
+            },
+        },
+        "ScaleInvokeConfig": {
+            "Type": "AWS::Lambda::EventInvokeConfig",
+            "Properties": {
+                "FunctionName": _ref("ScaleFunction"),
+                "Qualifier": "$LATEST",
+                "MaximumRetryAttempts": 0,
+            },
+        },
+        "ScaleDown": {
+            "Type": "AWS::Scheduler::Schedule",
+            "Properties": {
+                "Name": "test-scale-down",
+                "ScheduleExpression": "cron(0 18 ? * MON,TUE,WED,THU,FRI *)",
+                "ScheduleExpressionTimezone": "Australia/Sydney",
+                "FlexibleTimeWindow": {"Mode": "OFF"},
+                "Target": {
+                    "Arn": _att("ScaleFunction", "Arn"),
+                    "RoleArn": _att("ScaleRole", "Arn"),
+                    "Input": '{"action": "down"}',
+                },
+            },
+        },
+    }
+)
 
 
 def full_template() -> dict[str, Any]:
