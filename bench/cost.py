@@ -1,4 +1,4 @@
-"""Monthly cost of every environment running, scaled to zero and parked, against the original.
+"""Monthly cost of every env running, scaled to zero, parked and scheduled, against the original.
 
 The original deployment cost about $148/month at rest, computed with us-east-1 prices (three NAT
 gateways at about $97/month, ElastiCache that cannot be stopped). Each figure below is priced from
@@ -16,13 +16,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from cdk_app.config import known_envs  # noqa: E402
+from cdk_app.config import known_envs, load  # noqa: E402
 from ops.cost.environment import estimate_states  # noqa: E402
-from ops.cost.estimate import STATES  # noqa: E402
+from ops.cost.estimate import SCHEDULED, STATES  # noqa: E402
 from ops.cost.synth import synthesize  # noqa: E402
 
 ORIGINAL_MONTHLY_USD = 148.0
 PARKED_TARGET_USD = 15.0
+SCHEDULED_TARGET_SHARE = 0.45  # staging on its schedule, against staging always on
 COMPARISON_REGION = "us-east-1"
 
 
@@ -30,7 +31,8 @@ def main() -> int:
     synth = functools.lru_cache(maxsize=None)(synthesize)
     rows: list[tuple[str, str, str, float]] = []
     for env in known_envs():
-        for est in estimate_states(env, STATES, synth=synth):
+        states = STATES + ((SCHEDULED,) if load(env).schedule is not None else ())
+        for est in estimate_states(env, states, synth=synth):
             rows.append((env, est.region, est.state, est.total_usd))
     for est in estimate_states("production", STATES, synth=synth, price_region=COMPARISON_REGION):
         rows.append(("production", est.region, est.state, est.total_usd))
@@ -47,6 +49,16 @@ def main() -> int:
         f"target: production parked <= ${PARKED_TARGET_USD:.0f}/month at Sydney prices: "
         f"${parked:.2f} ({verdict})"
     )
+    by_state = {state: usd for env, _, state, usd in rows if env == "staging"}
+    if SCHEDULED in by_state:
+        share = by_state[SCHEDULED] / by_state["running"]
+        verdict = "met" if share <= SCHEDULED_TARGET_SHARE else "MISSED"
+        print(
+            f"target: staging scheduled <= {SCHEDULED_TARGET_SHARE:.0%} of always-on: "
+            f"{share:.0%} (${by_state[SCHEDULED]:.2f} of ${by_state['running']:.2f}; "
+            f"scaled to zero all week {by_state['scaled-to-zero'] / by_state['running']:.0%}) "
+            f"({verdict})"
+        )
     return 0
 
 

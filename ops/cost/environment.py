@@ -5,7 +5,16 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from ops.cost.estimate import PARKED, RUNNING, STATES, Estimate, estimate
+from ops.cost.estimate import (
+    PARKED,
+    RUNNING,
+    SCALED_TO_ZERO,
+    SCHEDULED,
+    STATES,
+    Estimate,
+    blend,
+    estimate,
+)
 from ops.cost.inventory import Inventory, inventory
 from ops.cost.prices import load_assumptions, load_prices
 from ops.cost.synth import synthesize
@@ -21,6 +30,7 @@ RESTART_NOTE = (
     "keep_rds_stopped is false: AWS restarts a stopped RDS instance after 7 days and it then "
     "bills instance hours until stopped again (set keep_rds_stopped: true to prevent it)"
 )
+HOURS_PER_WEEK = 168
 RUNNING_NOTE = "running = every service at its autoscaling minimum (min_tasks)"
 
 
@@ -42,10 +52,13 @@ def estimate_states(
     Prices are those of the env's region unless `price_region` names another price table.
     """
     states = list(states)
-    unknown = [s for s in states if s not in STATES]
+    known = (*STATES, SCHEDULED)
+    unknown = [s for s in states if s not in known]
     if unknown:
-        raise ValueError(f"unknown state(s) {', '.join(unknown)}; known: {', '.join(STATES)}")
+        raise ValueError(f"unknown state(s) {', '.join(unknown)}; known: {', '.join(known)}")
     config = _config(env)
+    if SCHEDULED in states and config.schedule is None:
+        raise ValueError(f"{env} has no schedule (config key `schedule` is null)")
     prices = load_prices(price_region or config.region)
     assumptions = load_assumptions()
     cache: dict[bool, Inventory] = {}
@@ -55,8 +68,9 @@ def estimate_states(
             cache[parked] = inventory(synth(env, parked=parked).values())
         return cache[parked]
 
-    results = []
-    for state in states:
+    def priced(state: str) -> Estimate:
+        if state == SCHEDULED:
+            return _scheduled(config, priced(RUNNING), priced(SCALED_TO_ZERO))
         running = state == RUNNING
         tasks = {n: s.min_tasks for n, s in config.services.items()} if running else {}
         est = estimate(
@@ -73,8 +87,27 @@ def estimate_states(
             est.notes.append(RUNNING_NOTE)
         elif not config.keep_rds_stopped:
             est.notes.append(RESTART_NOTE)
-        results.append(est)
-    return results
+        return est
+
+    return [priced(state) for state in states]
+
+
+def _scheduled(config: Any, running: Estimate, resting: Estimate) -> Estimate:
+    """Running for the schedule's hours up a week, scaled to zero for the rest."""
+    weekly = config.schedule.weekly()
+    hours = weekly.hours_up_per_week()
+    est = blend(running, resting, up_fraction=hours / HOURS_PER_WEEK, state=SCHEDULED)
+    est.notes += [
+        f"scheduled = running {hours:g} h of {HOURS_PER_WEEK} h a week (up {config.schedule.up}, "
+        f"down {config.schedule.down}, {weekly.timezone}), scaled to zero the rest",
+        f"{est.total_usd / running.total_usd:.0%} of always-on running "
+        f"(${running.total_usd:,.2f}); the floor, always scaled to zero, is "
+        f"{resting.total_usd / running.total_usd:.0%}",
+        *(n for n in running.notes if n != RUNNING_NOTE),
+    ]
+    if not config.schedule.enabled:
+        est.notes.append("the schedule is disabled (schedule.enabled: false): it does not run")
+    return est
 
 
 def deployed_templates(aws: Any, env: str) -> dict[str, dict[str, Any]]:

@@ -18,6 +18,8 @@ RUNNING = "running"
 SCALED_TO_ZERO = "scaled-to-zero"
 PARKED = "parked"
 STATES: tuple[str, ...] = (RUNNING, SCALED_TO_ZERO, PARKED)
+# Running during the schedule's up hours, scaled to zero the rest (only with a `schedule`).
+SCHEDULED = "scheduled"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -206,3 +208,31 @@ def _cloudfront(
 def _public(inv: Inventory, service: str) -> bool:
     size = inv.tasks.get(service)
     return bool(size and size.public_ip)
+
+
+def blend(running: Estimate, resting: Estimate, *, up_fraction: float, state: str) -> Estimate:
+    """Each line weighted by the share of time in its state: running `up_fraction`, else resting.
+
+    Lines of the same item (resource, unit and price) in both add up; an item billed in only one
+    state keeps its share of that state alone.
+    """
+    if not 0 <= up_fraction <= 1:
+        raise ValueError(f"up_fraction must be within 0..1, got {up_fraction}")
+    merged: dict[tuple[str, str, str], Line] = {}
+    for source, weight in ((running, up_fraction), (resting, 1 - up_fraction)):
+        for line in source.lines:
+            key = (line.resource, line.unit, line.price)
+            quantity = line.quantity * weight
+            if key in merged:
+                quantity += merged[key].quantity
+            if quantity <= 0:
+                continue
+            merged[key] = Line(
+                resource=line.resource,
+                quantity=round(quantity, 4),
+                unit=line.unit,
+                unit_usd=line.unit_usd,
+                price=line.price,
+                monthly_usd=round(quantity * line.unit_usd, 2),
+            )
+    return Estimate(state=state, region=running.region, lines=list(merged.values()))
