@@ -38,6 +38,7 @@ COMMANDS: dict[str, str] = {
     "smoke": "ops.commands.smoke:smoke",
     "preflight": "ops.commands.preflight:preflight",
     "cost": "ops.commands.cost:cost",
+    "schedule": "ops.commands.schedule:schedule",
     "park": "ops.commands.park:park",
     "unpark": "ops.commands.park:unpark",
     "runbook": "ops.commands.runbook:runbook",

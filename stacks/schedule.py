@@ -160,6 +160,7 @@ class ScaleSchedule(Construct):
                 "OHMYCOINS_ENV": env_name,
                 "OHMYCOINS_ALARM_TOPIC_ARN": topic.topic_arn,
                 "OHMYCOINS_PARKED": "true" if parked else "false",
+                "OHMYCOINS_SCHEDULE_ENABLED": "true" if schedule.enabled else "false",
             },
         )
         invoker = iam.Role(
@@ -225,7 +226,9 @@ class ScaleSchedule(Construct):
         parameters = (
             names.scale_state_parameter(env),
             names.scale_lock_parameter(env),
+            names.rds_stop_parameter(env),  # a restore clears a stop mark
             names.schedule_parameter(env),
+            names.schedule_last_run_parameter(env),
         )
         return {
             # A stack ARN ends in a generated id: the name is exact, the id a wildcard.

@@ -102,6 +102,11 @@ def _state_for_zero(
     if state.phase is Phase.RESTORING:  # a restore began: the values saved first still hold
         state, changed = _down_again(state, actor=actor, reason=reason), True
         report.add(parameter, "back to down", detail=f"values saved {state.saved_at}")
+    elif actor is not Actor.SCHEDULE and state.actor is Actor.SCHEDULE:
+        # A person scaling down what the schedule scaled down takes it over: the scheduled up
+        # must then leave it down (docs/design.md, "Scheduled scaling").
+        state, changed = replace(state, actor=actor, reason=reason), True
+        report.add(parameter, "keep saved state", detail=f"{state.saved_at}, now {actor.value}")
     else:
         report.add(parameter, "keep saved state", detail=state.saved_at)
     if state.collectors is None:  # saved before the rules were recorded: never paused
@@ -157,6 +162,7 @@ def restore(
     aws: Aws,
     env: str,
     *,
+    actor: Actor = Actor.MANUAL,
     dry_run: bool = False,
     wait: bool = True,
     poll_seconds: float = POLL_SECONDS,
@@ -164,7 +170,8 @@ def restore(
     """Reverse `to_zero` in order: RDS, bounds + suspension, desired, steady, collectors, alarms.
 
     The state goes to RESTORING before anything starts (the keep-RDS-stopped guard then leaves
-    the database alone) and to RESTORED only when every step succeeded."""
+    the database alone) and to RESTORED only when every step succeeded. The schedule
+    (`actor=SCHEDULE`) restores only what the schedule scaled down."""
     report = Report(operation="scale restore", env=env, dry_run=dry_run)
     if dry_run:
         state = _pending(aws, env, report)
@@ -177,6 +184,11 @@ def restore(
     with scale_state.ScaleLock(aws, env):
         state = _pending(aws, env, report)  # again: another run may have changed it
         if state is None:
+            return report
+        if actor is Actor.SCHEDULE and state.actor is not Actor.SCHEDULE:
+            why = f": {state.reason}" if state.reason else ""
+            detail = f"scaled down by {state.actor.value} at {state.saved_at}{why}"
+            report.add(parameter, "keep down", detail=detail)
             return report
         if state.phase is Phase.DOWN:
             state = state.with_phase(Phase.RESTORING)

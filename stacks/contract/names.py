@@ -52,8 +52,13 @@ def rds_stop_parameter(env: str) -> str:
 
 
 def schedule_parameter(env: str) -> str:
-    """The scale schedule's skip and hold requests and its last run (`ops schedule`)."""
+    """The scale schedule's skip and hold requests (`ops schedule skip|hold`)."""
     return f"{ssm_prefix(env)}/schedule"
+
+
+def schedule_last_run_parameter(env: str) -> str:
+    """The scheduled scale's last run and its result (written by the function only)."""
+    return f"{ssm_prefix(env)}/schedule-last-run"
 
 
 def scheduled_scale_function(env: str) -> str:
