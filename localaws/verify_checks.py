@@ -160,6 +160,11 @@ def _topic_policy(clients: Clients, physical_id: str, properties: dict[str, Any]
             raise Missing(f"the template's policy on {topic_arn}")
 
 
+def _event_invoke_config(clients: Clients, physical_id: str, properties: dict[str, Any]) -> None:
+    function = physical_id.split("|", 1)[0]
+    clients.get("lambda").get_function_event_invoke_config(FunctionName=function)
+
+
 def _call(service: str, method: str, param: str, *, as_list: bool = False) -> Check:
     def check(clients: Clients, physical_id: str, properties: dict[str, Any]) -> None:
         getattr(clients.get(service), method)(**{param: [physical_id] if as_list else physical_id})
@@ -256,6 +261,8 @@ CHECKS: dict[str, Check] = {
     "AWS::CloudWatch::Dashboard": _call("cloudwatch", "get_dashboard", "DashboardName"),
     "AWS::Events::Rule": _events_rule,
     "AWS::Lambda::Function": _call("lambda", "get_function", "FunctionName"),
+    "AWS::Lambda::EventInvokeConfig": _event_invoke_config,
+    "AWS::Scheduler::Schedule": _call("scheduler", "get_schedule", "Name"),
     "AWS::StepFunctions::StateMachine": _call(
         "stepfunctions", "describe_state_machine", "stateMachineArn"
     ),
