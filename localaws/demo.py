@@ -26,6 +26,7 @@ Try ops yourself (the demo stopped its server):
   ops local deploy             # bootstrap + deploy `local`, verify every resource
   eval "$(ops local env)"      # endpoint, dummy credentials, AWS_REGION and AWS_DEFAULT_REGION
   ops status --env local
+  ops schedule status --env local
   ops local down"""
 
 
@@ -120,6 +121,7 @@ def steps() -> list[Step]:
         Step("ops scale --to 0 --yes", ops("scale", "--to", "0", "--yes")),
         Step("ops status", ops("status")),
         Step("ops scale --to restore --yes", ops("scale", "--to", "restore", "--yes")),
+        Step("ops schedule status (the deployed scale schedule)", ops("schedule", "status")),
         Step(f"ops alarms test {ALARMS[0].id}", ops("alarms", "test", ALARMS[0].id, "--yes")),
     ]
 
