@@ -18,6 +18,7 @@ from aws_cdk import (
     ArnFormat,
     AssetHashType,
     BundlingOptions,
+    CfnResource,
     DockerImage,
     Duration,
     ILocalBundling,
@@ -180,7 +181,7 @@ class ScaleSchedule(Construct):
         # CDK adds DependsOn the role that the Role GetAtt already implies (cfn-lint W3005).
         policy = self.role.node.find_child("DefaultPolicy").node.default_child
         resource = self.function.node.default_child
-        assert isinstance(resource, lambda_.CfnFunction)
+        assert isinstance(policy, CfnResource) and isinstance(resource, lambda_.CfnFunction)
         resource.add_override("DependsOn", [stack.get_logical_id(policy)])
         state = "ENABLED" if schedule.enabled and not parked else "DISABLED"
         self.schedules: dict[str, scheduler.CfnSchedule] = {}

@@ -166,7 +166,7 @@ def unpark(
     if not _deploy(env, report, parked=False, dry_run=dry_run, run=run):
         return report
     extra = {} if poll_seconds is None else {"poll_seconds": poll_seconds}
-    restored = scale.restore(aws, env, dry_run=dry_run, wait=wait, **extra)
+    restored = scale.restore(aws, env, actor=Actor.PARK, dry_run=dry_run, wait=wait, **extra)
     report.steps += restored.steps
     if restored.ok:
         _cost(report, "after (estimated)" if dry_run else "after", after)

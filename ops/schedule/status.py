@@ -49,7 +49,7 @@ def _function_stopped(aws: Aws, env: str) -> bool:
         if error_code(exc) == "ResourceNotFoundException":
             return False
         raise
-    return found.get("ReservedConcurrentExecutions") == 0
+    return bool(found.get("ReservedConcurrentExecutions") == 0)
 
 
 def status(aws: Aws, config: EnvConfig, *, now: datetime) -> dict[str, Any]:
