@@ -24,8 +24,10 @@ if TYPE_CHECKING:  # the stub packages are a dev dependency: types only, never i
     from mypy_boto3_elasticache import ElastiCacheClient
     from mypy_boto3_elbv2 import ElasticLoadBalancingv2Client
     from mypy_boto3_events import EventBridgeClient
+    from mypy_boto3_lambda import LambdaClient
     from mypy_boto3_logs import CloudWatchLogsClient
     from mypy_boto3_rds import RDSClient
+    from mypy_boto3_scheduler import EventBridgeSchedulerClient
     from mypy_boto3_secretsmanager import SecretsManagerClient
     from mypy_boto3_service_quotas import ServiceQuotasClient
     from mypy_boto3_sns import SNSClient
@@ -42,8 +44,8 @@ MUTATING_PREFIXES = (
 # The services `ops` calls (each has a typed client below).
 ServiceName = Literal[
     "acm", "application-autoscaling", "cloudformation", "cloudfront", "cloudwatch", "ec2", "ecs",
-    "elasticache", "elbv2", "events", "logs", "rds", "secretsmanager", "service-quotas", "sns",
-    "ssm", "sts",
+    "elasticache", "elbv2", "events", "lambda", "logs", "rds", "scheduler", "secretsmanager",
+    "service-quotas", "sns", "ssm", "sts",
 ]  # fmt: skip
 
 _shared: dict[str, Any] = {}
@@ -114,9 +116,13 @@ class Aws:
     @overload
     def client(self, service: Literal["events"]) -> EventBridgeClient: ...
     @overload
+    def client(self, service: Literal["lambda"]) -> LambdaClient: ...
+    @overload
     def client(self, service: Literal["logs"]) -> CloudWatchLogsClient: ...
     @overload
     def client(self, service: Literal["rds"]) -> RDSClient: ...
+    @overload
+    def client(self, service: Literal["scheduler"]) -> EventBridgeSchedulerClient: ...
     @overload
     def client(self, service: Literal["secretsmanager"]) -> SecretsManagerClient: ...
     @overload
