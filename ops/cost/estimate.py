@@ -148,6 +148,12 @@ def estimate(
         runs = f"Scheduled tasks ({len(task_hours)} schedules)"
         add(f"{runs} vCPU", vcpu_hours, "vCPU-hours", "fargate_vcpu_hour")
         add(f"{runs} memory", gb_hours, "GB-hours", "fargate_gb_hour")
+    add(
+        "VPC gateway endpoints (S3: image layers skip NAT data processing)",
+        inv.gateway_endpoints,
+        "endpoint-months",
+        "vpc_gateway_endpoint_month",
+    )
     add("WAF web ACLs", inv.web_acls, "web ACL-months", "waf_web_acl_month")
     add("WAF rules", inv.web_acl_rules, "rule-months", "waf_rule_month")
     if tasks:  # requests reach the ACL while the services run

@@ -79,6 +79,7 @@ class Inventory:
     log_groups: int = 0
     web_acls: int = 0
     web_acl_rules: int = 0
+    gateway_endpoints: int = 0  # S3/DynamoDB gateway endpoints (free; they spare NAT data)
 
 
 def _literal(value: Any, what: str) -> Any:
@@ -238,6 +239,11 @@ def inventory(templates: Iterable[Mapping[str, Any]]) -> Inventory:
             inv.alarm_metrics += _alarm_metrics(props)
         inv.dashboards += sum(1 for _ in _resources(template, "AWS::CloudWatch::Dashboard"))
         inv.log_groups += sum(1 for _ in _resources(template, "AWS::Logs::LogGroup"))
+        inv.gateway_endpoints += sum(
+            1
+            for _, props in _resources(template, "AWS::EC2::VPCEndpoint")
+            if props.get("VpcEndpointType", "Gateway") == "Gateway"
+        )
         for _, props in _resources(template, "AWS::WAFv2::WebACL"):
             inv.web_acls += 1
             inv.web_acl_rules += len(props.get("Rules") or [])

@@ -407,3 +407,36 @@ def test_cloudfront_use_beyond_the_free_tier_is_priced() -> None:
         10 * _raw("cloudfront_function_1m_invocations"), abs=0.01
     )
     assert any("beyond the always-free" in n for n in est.notes)
+
+
+def test_waf_enhanced_monitoring_and_the_free_gateway_endpoint_are_priced() -> None:
+    template = _template()
+    resources = template["Resources"]
+    resources["Db"]["Properties"]["MonitoringInterval"] = 30
+    resources["Acl"] = {
+        "Type": "AWS::WAFv2::WebACL",
+        "Properties": {"Scope": "REGIONAL", "Rules": [{"Name": "a"}, {"Name": "b"}]},
+    }
+    resources["S3"] = {"Type": "AWS::EC2::VPCEndpoint", "Properties": {"ServiceName": "s3"}}
+    resources["Sqs"] = {
+        "Type": "AWS::EC2::VPCEndpoint",
+        "Properties": {"VpcEndpointType": "Interface", "ServiceName": "sqs"},
+    }
+    inv = inventory([template])
+    assert (inv.web_acls, inv.web_acl_rules, inv.gateway_endpoints) == (1, 2, 1)
+    common = {"prices": SYDNEY, "assumptions": ASSUME}
+    running = estimate(inv, state=RUNNING, tasks={"backend": 1}, rds_running=True, **common)
+    idle = estimate(inv, state=SCALED_TO_ZERO, tasks={}, rds_running=False, **common)
+    lines = {line.resource: line.monthly_usd for line in running.lines}
+    assert lines["WAF web ACLs"] == pytest.approx(_raw("waf_web_acl_month"))
+    assert lines["WAF rules"] == pytest.approx(2 * _raw("waf_rule_month"))
+    requests = ASSUME["waf_requests_million_per_month"] * _raw("waf_request_million")
+    assert lines["WAF requests"] == pytest.approx(requests, abs=0.01)
+    # Twice the 60-second volume at a 30-second interval, billed as log ingestion.
+    monitoring = 2 * ASSUME["rds_enhanced_monitoring_gb_at_60s"] * _raw("log_ingest_gb")
+    assert lines["RDS enhanced monitoring logs"] == pytest.approx(monitoring, abs=0.01)
+    (endpoint,) = (line for line in running.lines if line.resource.startswith("VPC gateway"))
+    assert endpoint.quantity == 1 and endpoint.monthly_usd == 0
+    idle_lines = {line.resource for line in idle.lines}
+    assert {"WAF web ACLs", "WAF rules"} <= idle_lines  # the ACL bills while the ALB exists
+    assert not {"WAF requests", "RDS enhanced monitoring logs"} & idle_lines
