@@ -13,7 +13,16 @@ from sqlalchemy.dialects import postgresql as pg
 from sqlmodel import Field, SQLModel, col
 
 from app.core.columns import QTY, USD, Dec, aware, tz_column, utc_day, utcnow
-from app.core.inputs import Amount, Quantity, Symbol, Text, TradeTime
+from app.core.inputs import (
+    Amount,
+    ProviderText,
+    ProviderUsd,
+    Quantity,
+    Symbol,
+    Text,
+    TradeTime,
+    cleaned_text,
+)
 
 
 # --- users -------------------------------------------------------------------------------------
@@ -62,12 +71,13 @@ class TokenPayload(SQLModel):
 
 # --- news ----------------------------------------------------------------------------------------
 class NewsItemCreate(SQLModel):
-    """One news item as a collector hands it to `crud.upsert_news`."""
+    """One news item as a collector hands it to `crud.upsert_news` (provider text made storable;
+    an item that still does not fit its columns is refused)."""
 
-    source: str = Field(max_length=64)
-    external_id: str = Field(max_length=255)
-    title: str
-    url: str
+    source: ProviderText = Field(max_length=64)
+    external_id: ProviderText = Field(max_length=255)
+    title: ProviderText
+    url: ProviderText
     published_at: datetime | None = None
     currencies: list[str] = Field(default_factory=list)
 
@@ -79,7 +89,9 @@ class NewsItemCreate(SQLModel):
     @field_validator("currencies")
     @classmethod
     def _upper(cls, value: list[str]) -> list[str]:
-        return sorted({c.strip().upper() for c in value if c and c.strip()})
+        """Upper-case codes, each once; codes longer than the column's 32 characters dropped."""
+        codes = {cleaned_text(c).strip().upper() for c in value if c}
+        return sorted(c for c in codes if 0 < len(c) <= 32)
 
 
 class NewsItem(SQLModel, table=True):
@@ -121,10 +133,10 @@ class NewsPage(SQLModel):
 class SmartMoneyFlowCreate(SQLModel):
     """One net-flow row (a token over one period) as a collector hands it to `crud`."""
 
-    chain: str = Field(max_length=32)
-    token_address: str = Field(max_length=128)
-    token_symbol: str | None = Field(default=None, max_length=64)
-    net_flow_usd: Decimal
+    chain: ProviderText = Field(max_length=32)
+    token_address: ProviderText = Field(max_length=128)
+    token_symbol: ProviderText | None = Field(default=None, max_length=64)
+    net_flow_usd: ProviderUsd
     period_start: datetime
 
     @field_validator("period_start")

@@ -39,7 +39,10 @@ class FakeApi:
         status, body, headers = self.responses.pop(0)
         if isinstance(body, Exception):
             raise body
-        response = httpx.Response(status, json=body, headers=headers)
+        if isinstance(body, bytes):  # a body as sent on the wire (e.g. JSON with \u escapes)
+            response = httpx.Response(status, content=body, headers=headers)
+        else:
+            response = httpx.Response(status, json=body, headers=headers)
         self.sent.append((status, response.content))
         return response
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 from datetime import UTC, datetime
 
@@ -145,3 +146,48 @@ def test_a_partial_run_records_the_pages_it_received(
 def test_a_disabled_run_records_no_page(db_session, fake_api, sleeps):
     run("nansen", fake_api(), db_session, None, sleeps)
     assert db_session.exec(select(CollectorRun)).one().page_sha256 == []
+
+
+def test_provider_text_is_made_storable_and_items_that_do_not_fit_are_skipped(
+    db_session, fake_api, api_key, sleeps
+):
+    """A hostile or broken page: NUL and unpaired surrogates in a title, an id longer than its
+    column, a date with no UTC day. The run stores what fits and says what it skipped."""
+    post = {"title": "ok", "url": "https://example.com/a", "instruments": [{"code": "btc"}]}
+    page = {
+        "next": None,
+        "results": [
+            {**post, "id": 1, "title": "nul\u0000and\ud800surrogate"},
+            {**post, "id": "x" * 256},
+            {**post, "id": 3, "published_at": "0001-01-01T00:00:00+14:00"},
+            {**post, "id": 4, "instruments": [{"code": "c" * 33}, {"code": "eth"}]},
+        ],
+    }
+    wire = json.dumps(page).encode()  # the surrogate travels escaped, as JSON allows
+    outcome = run("cryptopanic", fake_api((200, wire)), db_session, api_key, sleeps)
+    assert (outcome.status, outcome.fetched, outcome.stored) == ("partial", 4, 3)
+    assert outcome.errors == ["cryptopanic: 1 item(s) skipped, unstorable external_id"]
+    stored = {n.external_id: n for n in db_session.exec(select(NewsItem)).all()}
+    assert stored["1"].title == "nuland\ufffdsurrogate"
+    assert stored["3"].published_at is None
+    assert stored["4"].currencies == ["ETH"]
+
+
+def test_flows_out_of_the_column_range_are_skipped_and_the_rest_rounded(
+    db_session, fake_api, api_key, sleeps
+):
+    row = {"chain": "ethereum", "token_symbol": "T"}
+    page = {
+        "data": [
+            {**row, "token_address": "0x1", "net_flow_24h_usd": "123.123456789"},
+            {**row, "token_address": "0x2", "net_flow_24h_usd": "1e40"},
+            {**row, "token_address": "0x3", "net_flow_24h_usd": "NaN"},
+            {**row, "token_address": "0x4", "net_flow_24h_usd": 1, "token_symbol": "S" * 65},
+        ],
+        "pagination": {"is_last_page": True},
+    }
+    outcome = run("nansen", fake_api((200, page)), db_session, api_key, sleeps)
+    assert (outcome.status, outcome.stored) == ("partial", 1)
+    assert outcome.errors == ["nansen: 3 item(s) skipped, unstorable net_flow_usd, token_symbol"]
+    flow = db_session.exec(select(SmartMoneyFlow)).one()
+    assert str(flow.net_flow_usd) == "123.12345679"

@@ -8,9 +8,10 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
+from pydantic import ValidationError
 from sqlmodel import Session
 
 from app import crud
@@ -22,6 +23,7 @@ from app.models import NewsItemCreate, SmartMoneyFlowCreate
 log = logging.getLogger(__name__)
 
 DEFAULT_MAX_PAGES = 10
+Item = TypeVar("Item", NewsItemCreate, SmartMoneyFlowCreate)
 SUCCESS, PARTIAL, FAILED, DISABLED = "success", "partial", "failed", "disabled"
 
 
@@ -41,13 +43,33 @@ class RunOutcome:
         return 1 if self.status in (PARTIAL, FAILED) else 0
 
 
-def store(session: Session, collector: Collector, items: list[dict[str, Any]]) -> int:
-    """Upsert one page; returns how many rows were new."""
-    if not items:
-        return 0
+def store(
+    session: Session, collector: Collector, items: list[dict[str, Any]], skipped: list[str]
+) -> int:
+    """Upsert one page; returns how many rows were new. Items that do not fit their columns are
+    left out, with one message per page (how many, which fields; never values) in `skipped`."""
     if collector.kind == "news":
-        return crud.upsert_news(session, [NewsItemCreate(**item) for item in items])
-    return crud.upsert_smart_money(session, [SmartMoneyFlowCreate(**item) for item in items])
+        news = _storable(NewsItemCreate, collector.name, items, skipped)
+        return crud.upsert_news(session, news) if news else 0
+    flows = _storable(SmartMoneyFlowCreate, collector.name, items, skipped)
+    return crud.upsert_smart_money(session, flows) if flows else 0
+
+
+def _storable(
+    model: type[Item], name: str, items: list[dict[str, Any]], skipped: list[str]
+) -> list[Item]:
+    valid: list[Item] = []
+    fields: set[str] = set()
+    refused = 0
+    for item in items:
+        try:
+            valid.append(model(**item))
+        except ValidationError as exc:
+            refused += 1
+            fields.update(".".join(map(str, e["loc"])) for e in exc.errors())
+    if refused:
+        skipped.append(f"{name}: {refused} item(s) skipped, unstorable {', '.join(sorted(fields))}")
+    return valid
 
 
 def disabled(collector: Collector, *, session: Session | None = None) -> RunOutcome:
@@ -95,7 +117,7 @@ def run_collector(
     try:
         for items in collector.pages(fetcher, api_key, max_pages, now or datetime.now(UTC)):
             outcome.fetched += len(items)
-            outcome.stored += store(session, collector, items)
+            outcome.stored += store(session, collector, items, outcome.errors)
     except CollectorError as exc:  # includes AuthRejected (401/403): no retry, stop here
         message = fetcher.redact(str(exc))
         if isinstance(exc, AuthRejected):

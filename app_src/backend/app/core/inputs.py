@@ -1,9 +1,13 @@
-"""Types of API input narrowed to what the database can hold.
+"""Types of input narrowed to what the database can hold.
 
-Text without NUL characters or unpaired surrogates (PostgreSQL and UTF-8 cannot store them),
-decimals within their column's precision and scale (nothing rounded to zero or overflowing),
-timestamps that convert to UTC within a sane range, bounded pagination. A value outside is refused
-with a 422 naming the field, before any route code runs.
+API input: text without NUL characters or unpaired surrogates (PostgreSQL and UTF-8 cannot store
+them), decimals within their column's precision and scale (nothing rounded to zero or
+overflowing), timestamps that convert to UTC within a sane range. A value outside is refused with
+a 422 naming the field, before any route code runs.
+
+Provider data (what the collectors store): text is made storable (NUL removed, unpaired
+surrogates replaced) and USD amounts rounded to the column's 8 places; what still does not fit is
+refused, and the collector skips that item.
 """
 
 from __future__ import annotations
@@ -15,14 +19,17 @@ from typing import Annotated
 
 from pydantic import AfterValidator, Field
 
-from app.core.columns import aware
+from app.core.columns import WIDE, aware
 
 # The Bitcoin genesis block: no crypto trade was executed before it.
 EARLIEST_TRADE = datetime(2009, 1, 3, tzinfo=UTC)
 FUTURE_SLACK = timedelta(days=1)  # clocks of clients and exchanges drift
 SYMBOL_MAX = 32
+USD_PLACES = Decimal("1E-8")
+USD_LIMIT = Decimal("1E30")  # numeric(38, 8): 30 digits before the point
 
 _NOT_STORABLE = re.compile("[\x00\ud800-\udfff]")
+_SURROGATE = re.compile("[\ud800-\udfff]")  # json.loads joins valid pairs: these are unpaired
 
 
 def storable_text(value: str) -> str:
@@ -30,6 +37,23 @@ def storable_text(value: str) -> str:
     if _NOT_STORABLE.search(value):
         raise ValueError("must not contain NUL characters or unpaired surrogates")
     return value
+
+
+def cleaned_text(value: str) -> str:
+    """Provider text made storable: NUL removed, unpaired surrogates replaced by U+FFFD."""
+    if not _NOT_STORABLE.search(value):
+        return value
+    return _SURROGATE.sub("\ufffd", value.replace("\x00", ""))
+
+
+def usd_amount(value: Decimal) -> Decimal:
+    """A provider's USD amount rounded to numeric(38, 8); refuses one not finite or too large."""
+    if not value.is_finite():
+        raise ValueError("must be a finite number")
+    rounded = value.quantize(USD_PLACES, context=WIDE)
+    if abs(rounded) >= USD_LIMIT:
+        raise ValueError("must be below 10^30 in absolute value")
+    return rounded
 
 
 def symbol(value: str) -> str:
@@ -61,6 +85,8 @@ def executed_at(value: datetime) -> datetime:
 
 
 Text = Annotated[str, AfterValidator(storable_text)]
+ProviderText = Annotated[str, AfterValidator(cleaned_text)]
+ProviderUsd = Annotated[Decimal, AfterValidator(usd_amount)]
 Symbol = Annotated[str, Field(min_length=1, max_length=SYMBOL_MAX), AfterValidator(symbol)]
 Instant = Annotated[datetime, AfterValidator(utc)]
 TradeTime = Annotated[datetime, AfterValidator(executed_at)]
