@@ -18,10 +18,13 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests" / "ops"))
+if TYPE_CHECKING:
+    from moto_env import Deployed
 HELP_TARGET_SECONDS = 0.3
 RUNS = 7
 
@@ -99,13 +102,13 @@ def bench_scale() -> None:
         server.stop()
 
 
-def _old_way(deployed: object, env: dict[str, str], endpoint: str) -> float | None:
+def _old_way(deployed: Deployed, env: dict[str, str], endpoint: str) -> float | None:
     """The same effect with one `aws` CLI process per call; None without the `aws` CLI."""
     aws = shutil.which("aws")
     if not aws:
         return None
-    ids = deployed.ids  # type: ignore[attr-defined]
-    region = ["--region", deployed.region, "--endpoint-url", endpoint]  # type: ignore[attr-defined]
+    ids = deployed.ids
+    region = ["--region", deployed.region, "--endpoint-url", endpoint]
     calls = [
         ["ecs", "update-service", "--cluster", ids["cluster"], "--service", ids["backend"],
          "--desired-count", "0"],

@@ -6,11 +6,15 @@ Run: `python -m localaws.server --host localhost --port 4566`. For tests, `threa
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
 
 from localaws import adapter, runner
 
+if TYPE_CHECKING:
+    from moto.server import ThreadedMotoServer
 
-def threaded_server(*, port: int = 0, host: str = runner.HOST) -> object:
+
+def threaded_server(*, port: int = 0, host: str = runner.HOST) -> ThreadedMotoServer:
     """Start moto's ThreadedMotoServer in this process with the adapter applied (port 0 = free)."""
     adapter.apply()
     from moto.server import ThreadedMotoServer

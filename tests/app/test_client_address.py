@@ -20,6 +20,7 @@ from backend_testenv import backend_process
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 DOCKERFILE = Path(__file__).resolve().parents[2] / "app_src" / "backend" / "Dockerfile"
+# The Dockerfile sets it (None would fail the import loudly, which is the point).
 TRUSTED = re.search(r"FORWARDED_ALLOW_IPS=(\S+)", DOCKERFILE.read_text())[1]  # type: ignore[index]
 HEADER = "CloudFront-Viewer-Address"
 ALB = ("10.0.1.5", 41000)  # the load balancer's private address: the backend's peer

@@ -56,7 +56,7 @@ def local_deployment(local_assembly: Path) -> Iterator[LocalDeployment]:
     Nothing here touches the process environment: use `local_aws` in a test for that.
     """
     server = threaded_server(port=0)
-    _host, port = server.get_host_and_port()  # type: ignore[attr-defined]
+    _host, port = server.get_host_and_port()
     endpoint = runner.endpoint_url(port)
     try:
         session = deploy.local_session(deploy.local_region(LOCAL_ENV))
@@ -64,7 +64,7 @@ def local_deployment(local_assembly: Path) -> Iterator[LocalDeployment]:
         outputs = deploy_assembly(session, local_assembly, endpoint_url=endpoint)
         yield LocalDeployment(session, endpoint, outputs, time.monotonic() - started)
     finally:
-        server.stop()  # type: ignore[attr-defined]
+        server.stop()
 
 
 @pytest.fixture()

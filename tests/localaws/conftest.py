@@ -21,9 +21,9 @@ REGION = local_region()
 @pytest.fixture(scope="session")
 def local_endpoint() -> Iterator[str]:
     server = threaded_server(port=0)
-    _host, port = server.get_host_and_port()  # type: ignore[attr-defined]
+    _host, port = server.get_host_and_port()
     yield runner.endpoint_url(port)
-    server.stop()  # type: ignore[attr-defined]
+    server.stop()
 
 
 def _point_at(monkeypatch: pytest.MonkeyPatch, endpoint: str) -> None:

@@ -39,6 +39,7 @@ def _quotas(elastic_ips: float = 5, vcpus: float = 400) -> Callable[..., Any]:
         code = json.loads(params["body"]).get("QuotaCode")
         if code not in values:
             return None
+        # A response without a body (raw=None): the stubbed call reads only the status.
         ok = AWSResponse(url="", status_code=200, headers={}, raw=None)  # type: ignore[arg-type]
         return ok, {"Quota": {"QuotaCode": code, "Value": values[code]}}
 
@@ -238,6 +239,7 @@ def test_aws_errors_fail_only_their_check(ready: Deployed) -> None:
 
     def deny(**_: Any) -> None:
         error = {"Error": {"Code": "AccessDenied", "Message": "not allowed"}}
+        # botocore-stubs want the full error-response TypedDict; the code reads only Error.
         raise ClientError(error, "DescribeDBInstances")  # type: ignore[arg-type]
 
     aws = ready.aws()

@@ -203,6 +203,8 @@ def test_parked_override_from_context() -> None:
 def test_config_is_frozen() -> None:
     config = load("staging")
     with pytest.raises(AttributeError):
+        # Assigning to the frozen config on purpose: the test is that it refuses.
         config.nat_gateways = 2  # type: ignore[misc]
     with pytest.raises(TypeError):
+        # Writing into the read-only mapping on purpose: the test is that it refuses.
         config.collectors["nansen"] = "rate(1 minute)"  # type: ignore[index]
