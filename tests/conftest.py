@@ -45,6 +45,7 @@ HEAVY_FIRST = (
     "app/frontend",
     "stacks/test_parked.py",
     "stacks/test_rds_guard.py",
+    "app/test_api_fuzz.py",
 )
 
 
