@@ -76,11 +76,18 @@ def acknowledge_scale_schedule(schedule: ScaleSchedule) -> None:
         "Application Auto Scaling's DescribeScalableTargets and RegisterScalableTarget accept only "
         "Resource '*'; every other action names this environment's resources.",
     )
-    region = cdk.Stack.of(schedule).region
+    stack = cdk.Stack.of(schedule)
+
+    def rendered(value: str, token: str) -> str:  # how cdk-nag prints an unresolved value
+        return token if cdk.Token.is_unresolved(value) else value
+
+    partition = rendered(stack.partition, "<AWS::Partition>")
+    account = rendered(stack.account, "<AWS::AccountId>")
     for stack_name in schedule.stack_names:
+        arn = f"arn:{partition}:cloudformation:{stack.region}:{account}:stack/{stack_name}/*"
         _ack(
             schedule.role,
-            f"IAM5[Resource::arn:aws:cloudformation:{region}:<AWS::AccountId>:stack/{stack_name}/*]",
+            f"IAM5[Resource::{arn}]",
             "A stack ARN ends in an id generated at creation; the stack name is exact.",
         )
 
