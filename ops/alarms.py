@@ -2,11 +2,39 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TypedDict
 
 from ops.aws.session import Aws
 from ops.errors import OpsError
 from stacks.contract import alarm_catalog, names
+
+
+class AlarmRow(TypedDict):
+    """One catalog alarm as deployed in an environment (`ops alarms list --json`)."""
+
+    id: str
+    name: str
+    exists: bool
+    state: str  # OK | ALARM | INSUFFICIENT_DATA | MISSING (not deployed)
+    actions_enabled: bool
+    severity: str
+    runbook: str
+
+
+class Subscription(TypedDict):
+    protocol: str
+    endpoint: str
+
+
+class AlarmTest(TypedDict):
+    """What `ops alarms test` did and who would have been notified."""
+
+    alarm: str
+    actions_enabled: bool
+    topic: str
+    confirmed_subscriptions: list[Subscription]
+    states_set: list[str]
+    warnings: list[str]
 
 
 def alarm_names(env: str, ids: list[str] | tuple[str, ...] = ()) -> dict[str, str]:
@@ -20,23 +48,23 @@ def alarm_names(env: str, ids: list[str] | tuple[str, ...] = ()) -> dict[str, st
     return {alarm_id: names.alarm_name(env, alarm_id) for alarm_id in chosen}
 
 
-def describe(aws: Aws, env: str, ids: list[str] | tuple[str, ...] = ()) -> list[dict[str, Any]]:
+def describe(aws: Aws, env: str, ids: list[str] | tuple[str, ...] = ()) -> list[AlarmRow]:
     """One row per catalog alarm: id, name, state, actions enabled, severity, deployed or not."""
     wanted = alarm_names(env, ids)
     response = aws.client("cloudwatch").describe_alarms(
         AlarmNames=list(wanted.values()), AlarmTypes=["MetricAlarm"], MaxRecords=100
     )
     found = {a["AlarmName"]: a for a in response["MetricAlarms"]}
-    rows = []
+    rows: list[AlarmRow] = []
     for alarm_id, name in wanted.items():
-        alarm = found.get(name, {})
+        alarm = found.get(name)
         rows.append(
             {
                 "id": alarm_id,
                 "name": name,
-                "exists": bool(alarm),
-                "state": alarm.get("StateValue", "MISSING"),
-                "actions_enabled": bool(alarm.get("ActionsEnabled", False)),
+                "exists": alarm is not None,
+                "state": alarm.get("StateValue", "MISSING") if alarm else "MISSING",
+                "actions_enabled": bool(alarm and alarm.get("ActionsEnabled", False)),
                 "severity": alarm_catalog.by_id(alarm_id).severity.label,
                 "runbook": alarm_catalog.by_id(alarm_id).runbook,
             }
@@ -44,7 +72,7 @@ def describe(aws: Aws, env: str, ids: list[str] | tuple[str, ...] = ()) -> list[
     return rows
 
 
-def require_deployed(rows: list[dict[str, Any]]) -> None:
+def require_deployed(rows: list[AlarmRow]) -> None:
     missing = [row["name"] for row in rows if not row["exists"]]
     if missing:
         raise OpsError(f"alarm(s) not deployed: {', '.join(missing)}")
@@ -70,10 +98,10 @@ def apply_actions(aws: Aws, alarm_names_: list[str], *, enabled: bool) -> None:
         call(AlarmNames=alarm_names_[start : start + 100])
 
 
-def confirmed_subscriptions(aws: Aws, topic_arn: str) -> list[dict[str, str]]:
+def confirmed_subscriptions(aws: Aws, topic_arn: str) -> list[Subscription]:
     """The topic's confirmed subscriptions (protocol and endpoint)."""
     paginator = aws.client("sns").get_paginator("list_subscriptions_by_topic")
-    confirmed = []
+    confirmed: list[Subscription] = []
     for page in paginator.paginate(TopicArn=topic_arn):
         for sub in page["Subscriptions"]:
             if sub["SubscriptionArn"].startswith("arn:"):
@@ -81,12 +109,12 @@ def confirmed_subscriptions(aws: Aws, topic_arn: str) -> list[dict[str, str]]:
     return confirmed
 
 
-def test(aws: Aws, env: str, alarm_id: str, *, topic_arn: str, dry_run: bool) -> dict[str, Any]:
+def test(aws: Aws, env: str, alarm_id: str, *, topic_arn: str, dry_run: bool) -> AlarmTest:
     """Set the alarm to ALARM then back to OK, and report who would have been notified."""
     row = describe(aws, env, [alarm_id])[0]
     require_deployed([row])
     subscribers = confirmed_subscriptions(aws, topic_arn)
-    result: dict[str, Any] = {
+    result: AlarmTest = {
         "alarm": row["name"],
         "actions_enabled": row["actions_enabled"],
         "topic": topic_arn,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ops.aws.session import Aws
 from ops.incident.evidence import Event, Evidence, guard, stamp
@@ -17,7 +17,12 @@ from stacks.contract import names
 
 if TYPE_CHECKING:
     from mypy_boto3_cloudwatch import CloudWatchClient
-    from mypy_boto3_cloudwatch.type_defs import MetricDataQueryTypeDef, MetricTypeDef
+    from mypy_boto3_cloudwatch.type_defs import (
+        MetricAlarmTypeDef,
+        MetricDataQueryOutputTypeDef,
+        MetricDataQueryTypeDef,
+        MetricTypeDef,
+    )
     from mypy_boto3_ecs import ECSClient
     from mypy_boto3_elasticache import ElastiCacheClient
     from mypy_boto3_elbv2 import ElasticLoadBalancingv2Client
@@ -46,7 +51,7 @@ Lookup = Callable[
 ]  # a stack-output key -> its value (ops.aws.stack_outputs.StackOutputs.value)
 
 
-def _query(member: dict[str, Any]) -> MetricDataQueryTypeDef:
+def _query(member: MetricDataQueryOutputTypeDef) -> MetricDataQueryTypeDef:
     """A DescribeAlarms metric member as a GetMetricData query that returns its data."""
     query: MetricDataQueryTypeDef = {"Id": member["Id"], "ReturnData": True}
     if "MetricStat" in member:
@@ -62,7 +67,7 @@ def _query(member: dict[str, Any]) -> MetricDataQueryTypeDef:
     return query
 
 
-def metric_queries(alarm: dict[str, Any]) -> list[MetricDataQueryTypeDef]:
+def metric_queries(alarm: MetricAlarmTypeDef) -> list[MetricDataQueryTypeDef]:
     """GetMetricData queries for an alarm as DescribeAlarms returned it (single metric or math)."""
     if alarm.get("Metrics"):
         return [_query(q) for q in alarm["Metrics"]]
@@ -88,7 +93,7 @@ def ecs_diagnostic(service: str) -> str:
 
 
 def alarm_metric(
-    cloudwatch: CloudWatchClient, alarm: dict[str, Any], *, now: dt.datetime
+    cloudwatch: CloudWatchClient, alarm: MetricAlarmTypeDef, *, now: dt.datetime
 ) -> Evidence:
     """The alarm's metric (or each metric of its math) over the last hour, against its threshold."""
 

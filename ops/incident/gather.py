@@ -22,6 +22,9 @@ from stacks.contract import names
 from stacks.contract.alarm_catalog import ALARMS, AlarmSpec
 
 if TYPE_CHECKING:
+    from mypy_boto3_cloudwatch import CloudWatchClient
+    from mypy_boto3_cloudwatch.type_defs import MetricAlarmTypeDef
+
     from ops.aws.session import Aws
     from ops.aws.stack_outputs import StackOutputs
 
@@ -113,10 +116,12 @@ def runbook_url_from(description: str, alarm_id: str) -> str | None:
     return None
 
 
-def describe_catalog_alarms(cloudwatch: Any, env: str) -> dict[str, dict[str, Any]]:
+def describe_catalog_alarms(
+    cloudwatch: CloudWatchClient, env: str
+) -> dict[str, MetricAlarmTypeDef]:
     """DescribeAlarms for the catalog's alarm names: alarm id -> the alarm as AWS returns it."""
     by_name = {names.alarm_name(env, spec.id): spec.id for spec in ALARMS}
-    found: dict[str, dict[str, Any]] = {}
+    found: dict[str, MetricAlarmTypeDef] = {}
     paginator = cloudwatch.get_paginator("describe_alarms")
     for page in paginator.paginate(AlarmNames=list(by_name), AlarmTypes=["MetricAlarm"]):
         for alarm in page.get("MetricAlarms", []):
