@@ -211,3 +211,22 @@ def test_validation_errors_do_not_echo_a_password(api) -> None:
     assert resp.status_code == 422
     assert "short-secret" not in resp.text
     assert json.loads(resp.text)["detail"][0]["loc"] == ["body", "email"]
+
+
+def test_a_signup_that_loses_the_race_gets_400_not_500(clean, monkeypatch) -> None:
+    """The unique index refuses the second insert after both passed the existence check."""
+    from app import crud
+    from app.api.routes import users
+    from app.core.db import engine
+    from app.models import UserCreate
+    from fastapi import HTTPException
+    from sqlmodel import Session
+
+    new = UserCreate(email="late@example.com", password=PASSWORD)
+    with Session(engine) as session:
+        crud.create_user(session, user_create=new)
+    monkeypatch.setattr(crud, "get_user_by_email", lambda *_, **__: None)  # the check raced
+    with Session(engine) as session, pytest.raises(HTTPException) as refused_:
+        users._create(session, new)
+    assert refused_.value.status_code == 400
+    assert rows("user") == 1
