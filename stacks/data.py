@@ -109,6 +109,8 @@ class DataStack(Stack):
         """JSON with every key of names.APP_SECRET_KEYS; generated, so AWSCURRENT exists at once."""
         (generated,) = (key for key in names.APP_SECRET_KEYS if key not in names.API_KEY_NAMES)
         template = {key: names.PLACEHOLDER for key in names.API_KEY_NAMES}
+        # Empty until the first `ops secrets rotate SECRET_KEY`; present so ECS can inject them.
+        template |= {names.JWT_PREVIOUS_KEY: "", names.JWT_ROTATED_AT: ""}
         return secretsmanager.Secret(
             self,
             "AppSecret",

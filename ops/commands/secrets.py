@@ -1,4 +1,4 @@
-"""`ops secrets check | set KEY`."""
+"""`ops secrets check | set KEY | rotate KEY | rollback KEY`."""
 
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ from ops.console import emit, table
 from ops.context import OpsContext
 from ops.errors import OpsError
 from ops.options import dry_run_option, env_option, json_option, reading_options, yes_option
+from ops.results import finish
+from stacks.contract import names
 
 
 @click.group()
@@ -66,3 +68,48 @@ def secrets_set(
     result = {"key": key, "version": version, "dry_run": dry_run}
     emit(result, as_json=as_json, text=lambda r: f"{key} set (version {version}); restart the "
          "services for running tasks to read it")  # fmt: skip
+
+
+@secrets.command("rotate")
+@click.argument("key", type=click.Choice(names.APP_SECRET_KEYS))
+@env_option
+@json_option
+@dry_run_option
+@yes_option
+@click.pass_obj
+def secrets_rotate(
+    obj: OpsContext, key: str, env: str, as_json: bool, dry_run: bool, yes: bool
+) -> None:
+    """Rotate KEY: new version, services redeployed and steady, a check, else rolled back.
+
+    A provider's API key comes from stdin or a hidden prompt and is checked by a one-page run of
+    its collector; SECRET_KEY (the JWT signing key) is generated, and the backend keeps accepting
+    tokens signed with the previous key for one token lifetime.
+    """
+    from ops import rotation
+
+    aws, outputs = obj.aws(env), obj.outputs(env)
+    generated = key == names.JWT_SIGNING_KEY
+    value = rotation.generated_signing_key() if generated else _read_value()
+    if not dry_run:
+        confirm(env=env, action=f"rotate {key} and redeploy the services that read it", yes=yes)
+    finish(rotation.rotate(aws, outputs, env, key, value, dry_run=dry_run), as_json=as_json)
+
+
+@secrets.command("rollback")
+@click.argument("key", type=click.Choice(names.APP_SECRET_KEYS))
+@env_option
+@json_option
+@dry_run_option
+@yes_option
+@click.pass_obj
+def secrets_rollback(
+    obj: OpsContext, key: str, env: str, as_json: bool, dry_run: bool, yes: bool
+) -> None:
+    """Move the app secret's AWSCURRENT back to AWSPREVIOUS (for KEY) and redeploy."""
+    from ops import rotation
+
+    if not dry_run:
+        confirm(env=env, action=f"roll {key} back to the previous version", yes=yes)
+    report = rotation.rollback(obj.aws(env), obj.outputs(env), env, key, dry_run=dry_run)
+    finish(report, as_json=as_json)

@@ -144,5 +144,10 @@ COLLECTOR_API_KEYS: dict[str, str] = {
 }
 API_KEY_NAMES: tuple[str, ...] = tuple(COLLECTOR_API_KEYS.values())
 # Keys of the app secret (JSON). The API keys start as PLACEHOLDER until an operator sets them.
-APP_SECRET_KEYS: tuple[str, ...] = ("SECRET_KEY", *API_KEY_NAMES)
+JWT_SIGNING_KEY = "SECRET_KEY"
+APP_SECRET_KEYS: tuple[str, ...] = (JWT_SIGNING_KEY, *API_KEY_NAMES)
+# Written by `ops secrets rotate SECRET_KEY` (empty until then): the signing key before the last
+# rotation and when it happened, so the backend still accepts tokens it signed for one lifetime.
+JWT_PREVIOUS_KEY = "SECRET_KEY_PREVIOUS"
+JWT_ROTATED_AT = "SECRET_KEY_ROTATED_AT"
 PLACEHOLDER = "CHANGE_ME_PLACEHOLDER"

@@ -55,6 +55,47 @@ class Deployed:
         return _client(service)
 
 
+def finish_tasks(d: Deployed, *, exit_code: int, lines: list[str]) -> Any:
+    """A hook that makes every started task stop (moto never stops one) and log `lines`."""
+
+    import time
+
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.ecs.models import ecs_backends
+
+    def finish(params: dict[str, Any], **_: Any) -> None:
+        backend = ecs_backends[DEFAULT_ACCOUNT_ID][d.region]
+        for arn in params["tasks"]:
+            task = backend.tasks[d.ids["cluster"]][arn]
+            if task.last_status == "STOPPED":
+                continue
+            task.last_status = "STOPPED"
+            task.stopped_reason = "Essential container in task exited"
+            task.containers[0].exitCode = exit_code
+            logs, stream = d.client("logs"), f"backend/backend/{arn.rsplit('/', 1)[-1]}"
+            logs.create_log_stream(logGroupName=d.ids["log_group"], logStreamName=stream)
+            logs.put_log_events(
+                logGroupName=d.ids["log_group"], logStreamName=stream,
+                logEvents=[{"timestamp": int(time.time() * 1000) + i, "message": m}
+                           for i, m in enumerate(lines)],
+            )  # fmt: skip
+
+    return finish
+
+
+def steady_services(d: Deployed) -> Any:
+    """A hook that makes every service run its desired count (moto's running count stays 0)."""
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.ecs.models import ecs_backends
+
+    def steady(**_: Any) -> None:
+        backend = ecs_backends[DEFAULT_ACCOUNT_ID][d.region]
+        for service in backend.services.values():
+            service.running_count = service.desired_count
+
+    return steady
+
+
 def _client(service: str) -> Any:
     if service not in _CLIENTS:
         _CLIENTS[service] = boto3.client(service, region_name=REGION)

@@ -3,39 +3,15 @@
 from __future__ import annotations
 
 import json
-import time
 from typing import Any
 
 from click.testing import CliRunner
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.ecs.models import ecs_backends
-from moto_env import Deployed
+from moto_env import Deployed, finish_tasks
 
 from ops import migrate
 from ops.cli import cli
-
-
-def _finish_tasks(d: Deployed, *, exit_code: int, lines: list[str]) -> Any:
-    """A hook that makes every started task stop (moto never stops one) and log `lines`."""
-
-    def finish(params: dict[str, Any], **_: Any) -> None:
-        backend = ecs_backends[DEFAULT_ACCOUNT_ID][d.region]
-        for arn in params["tasks"]:
-            task = backend.tasks[d.ids["cluster"]][arn]
-            if task.last_status == "STOPPED":
-                continue
-            task.last_status = "STOPPED"
-            task.stopped_reason = "Essential container in task exited"
-            task.containers[0].exitCode = exit_code
-            logs, stream = d.client("logs"), f"backend/backend/{arn.rsplit('/', 1)[-1]}"
-            logs.create_log_stream(logGroupName=d.ids["log_group"], logStreamName=stream)
-            logs.put_log_events(
-                logGroupName=d.ids["log_group"], logStreamName=stream,
-                logEvents=[{"timestamp": int(time.time() * 1000) + i, "message": m}
-                           for i, m in enumerate(lines)],
-            )  # fmt: skip
-
-    return finish
 
 
 def _started(d: Deployed) -> list[Any]:
@@ -60,7 +36,7 @@ def test_migrate_waits_and_reports_exit_code_and_log(deployed: Deployed) -> None
     lines = ["Running migrations", "INFO  [alembic] upgrade -> head", "done"]
     ctx.hooks.append(
         ("before-parameter-build.ecs.DescribeTasks",
-         _finish_tasks(deployed, exit_code=0, lines=lines))
+         finish_tasks(deployed, exit_code=0, lines=lines))
     )  # fmt: skip
     result = CliRunner().invoke(cli, ["migrate", "--env", "staging", "--yes", "--json"], obj=ctx)
     assert result.exit_code == 0, result.output
@@ -71,7 +47,7 @@ def test_migrate_waits_and_reports_exit_code_and_log(deployed: Deployed) -> None
 
 def test_migrate_failure_exits_1(deployed: Deployed) -> None:
     ctx = deployed.context()
-    hook = _finish_tasks(deployed, exit_code=3, lines=["relation does not exist"])
+    hook = finish_tasks(deployed, exit_code=3, lines=["relation does not exist"])
     ctx.hooks.append(("before-parameter-build.ecs.DescribeTasks", hook))
     result = CliRunner().invoke(cli, ["migrate", "--env", "staging", "--yes"], obj=ctx)
     assert result.exit_code == 1
