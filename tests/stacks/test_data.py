@@ -77,9 +77,14 @@ def test_app_secret_generated_with_placeholder_api_keys(staging: SynthesizedEnv)
     )
     generator = app_secret["Properties"]["GenerateSecretString"]
     template = json.loads(generator["SecretStringTemplate"])
-    assert set(template) | {generator["GenerateStringKey"]} == set(names.APP_SECRET_KEYS)
-    assert generator["GenerateStringKey"] == "SECRET_KEY"
+    rotation_keys = {names.JWT_PREVIOUS_KEY, names.JWT_ROTATED_AT}
+    assert set(template) | {generator["GenerateStringKey"]} == {
+        *names.APP_SECRET_KEYS,
+        *rotation_keys,
+    }
+    assert generator["GenerateStringKey"] == names.JWT_SIGNING_KEY
     assert all(template[key] == names.PLACEHOLDER for key in names.API_KEY_NAMES)
+    assert all(template[key] == "" for key in rotation_keys)  # until the first rotation
     assert "SecretString" not in app_secret["Properties"]
 
 
