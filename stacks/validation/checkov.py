@@ -166,6 +166,37 @@ ACCEPTED: tuple[Accepted, ...] = (
         "dead-letter queue or a VPC placement (it calls only the EC2 API) would add nothing.",
     ),
     Accepted(
+        checks=("CKV_AWS_111",),
+        resource_type="AWS::IAM::Policy",
+        logical_id_prefix="ScaleScheduleRoleDefaultPolicy",
+        reason="The scheduled-scale function's role: Application Auto Scaling's "
+        "RegisterScalableTarget accepts only Resource '*'; every other write names this "
+        "environment's services, database, alarms, rules and parameters.",
+    ),
+    Accepted(
+        checks=("CKV_AWS_115", "CKV_AWS_116"),
+        resource_type="AWS::Lambda::Function",
+        logical_id_prefix="ScaleScheduleFunction",
+        reason="The scheduled-scale function runs from two daily schedules whose retry policy "
+        "is EventBridge Scheduler's; its scale lock (SSM) already serialises runs, and a failed "
+        "run publishes its report to the alarm topic, so a reserved concurrency or a dead-letter "
+        "queue would add a resource nobody reads.",
+    ),
+    Accepted(
+        checks=("CKV_AWS_117",),
+        resource_type="AWS::Lambda::Function",
+        logical_id_prefix="ScaleScheduleFunction",
+        reason="The scheduled-scale function calls only AWS APIs; inside the VPC it would need "
+        "the NAT gateways, which parking removes, exactly when the function must unpark.",
+    ),
+    Accepted(
+        checks=("CKV_AWS_173",),
+        resource_type="AWS::Lambda::Function",
+        logical_id_prefix="ScaleScheduleFunction",
+        reason="The scheduled-scale function's variables hold names and flags (environment, "
+        "topic ARN), no secret; Lambda encrypts them at rest with its AWS-managed key.",
+    ),
+    Accepted(
         checks=("CKV_AWS_118",),
         resource_type="AWS::RDS::DBInstance",
         logical_id_prefix="Database",
