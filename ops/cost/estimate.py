@@ -7,8 +7,8 @@ task counts from its config; the prices from the pinned table of its region (`op
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass, field
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, TypedDict
 
 if TYPE_CHECKING:  # type hints only: `ops cost --help` reads STATES without loading these
     from ops.cost.inventory import Inventory
@@ -22,6 +22,27 @@ STATES: tuple[str, ...] = (RUNNING, SCALED_TO_ZERO, PARKED)
 SCHEDULED = "scheduled"
 
 
+class LineDict(TypedDict):
+    """A Line in `ops cost --json`."""
+
+    resource: str
+    quantity: float
+    unit: str
+    unit_usd: float
+    price: str
+    monthly_usd: float
+
+
+class EstimateDict(TypedDict):
+    """An Estimate in `ops cost --json`."""
+
+    state: str
+    region: str
+    total_usd: float
+    lines: list[LineDict]
+    notes: list[str]
+
+
 @dataclass(frozen=True, kw_only=True)
 class Line:
     """One billed item: quantity x unit price = monthly USD, with the price key it was priced by."""
@@ -32,6 +53,16 @@ class Line:
     unit_usd: float
     price: str
     monthly_usd: float
+
+    def to_dict(self) -> LineDict:
+        return {
+            "resource": self.resource,
+            "quantity": self.quantity,
+            "unit": self.unit,
+            "unit_usd": self.unit_usd,
+            "price": self.price,
+            "monthly_usd": self.monthly_usd,
+        }
 
 
 @dataclass(kw_only=True)
@@ -47,12 +78,12 @@ class Estimate:
     def total_usd(self) -> float:
         return round(sum(line.monthly_usd for line in self.lines), 2)
 
-    def to_dict(self) -> dict[str, object]:
+    def to_dict(self) -> EstimateDict:
         return {
             "state": self.state,
             "region": self.region,
             "total_usd": self.total_usd,
-            "lines": [asdict(line) for line in self.lines],
+            "lines": [line.to_dict() for line in self.lines],
             "notes": list(self.notes),
         }
 

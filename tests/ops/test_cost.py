@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 from typing import Any
@@ -11,7 +12,7 @@ import yaml
 
 from cdk_app.config import load as load_config
 from ops.cost.environment import estimate_states
-from ops.cost.estimate import PARKED, RUNNING, SCALED_TO_ZERO, Estimate, estimate
+from ops.cost.estimate import PARKED, RUNNING, SCALED_TO_ZERO, Estimate, Line, estimate
 from ops.cost.inventory import TemplateError, inventory
 from ops.cost.prices import PRICE_DIR, PriceError, load_assumptions, load_prices
 from ops.cost.synth import read_assembly, synth_command
@@ -440,3 +441,18 @@ def test_waf_enhanced_monitoring_and_the_free_gateway_endpoint_are_priced() -> N
     idle_lines = {line.resource for line in idle.lines}
     assert {"WAF web ACLs", "WAF rules"} <= idle_lines  # the ACL bills while the ALB exists
     assert not {"WAF requests", "RDS enhanced monitoring logs"} & idle_lines
+
+
+def test_json_lines_carry_every_field_of_a_line() -> None:
+    line = Line(
+        resource="NAT gateway",
+        quantity=730,
+        unit="hours",
+        unit_usd=0.059,
+        price="nat",
+        monthly_usd=43.07,
+    )
+    assert line.to_dict() == dataclasses.asdict(line)
+    est = Estimate(state=PARKED, region="r", lines=[line], notes=["n"])
+    assert est.to_dict()["lines"] == [dataclasses.asdict(line)]
+    assert est.to_dict()["total_usd"] == 43.07
