@@ -6,15 +6,13 @@ import re
 from typing import TYPE_CHECKING
 
 from cdk_app.schema import ConfigError
-from stacks.contract import connections, names
+from stacks.contract import collector_schedule, connections, names
 from stacks.contract.schedule import ScheduleError
 
 if TYPE_CHECKING:
     from cdk_app.config import EnvConfig
 
 AZ_COUNT = 3
-# The collectors the backend image can run (`python -m app.collect <name>`).
-COLLECTORS: tuple[str, ...] = tuple(names.COLLECTOR_API_KEYS)
 LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1827, 3653)
 FARGATE_CPU = (256, 512, 1024, 2048, 4096)
 _SCHEDULE = re.compile(r"^(rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\(.+\))$")
@@ -77,15 +75,22 @@ def validate(c: EnvConfig) -> None:
     for name, schedule in c.collectors.items():
         _check(
             c,
-            name in COLLECTORS,
+            name in names.COLLECTORS,
             f"collectors.{name}",
-            f"unknown collector (known: {', '.join(COLLECTORS)})",
+            f"unknown collector (known: {', '.join(names.COLLECTORS)})",
         )
         _check(
             c,
             _SCHEDULE.match(schedule) is not None,
             f"collectors.{name}",
             f"expected a schedule expression like 'rate(15 minutes)', got {schedule!r}",
+        )
+        interval = collector_schedule.interval_seconds(schedule)
+        _check(
+            c,
+            interval is None or 0 < interval <= collector_schedule.DAY_SECONDS,
+            f"collectors.{name}",
+            "expected at least one run a day (the stale-data alarm watches one day at most)",
         )
     try:
         c.alarms()

@@ -19,6 +19,7 @@ from cdk_app.checks import validate
 from cdk_app.safety import validate_safety
 from cdk_app.schema import ConfigError, build
 from stacks.contract import alarm_catalog, connections, names
+from stacks.contract.collector_schedule import interval_seconds
 from stacks.contract.schedule import WeeklySchedule
 
 ENVIRONMENTS_DIR = Path(__file__).resolve().parent / "environments"
@@ -134,8 +135,9 @@ class EnvConfig:
         validate_safety(self)
 
     def alarms(self) -> tuple[alarm_catalog.AlarmSpec, ...]:
-        """The alarm catalog with this environment's threshold overrides."""
-        return alarm_catalog.with_overrides(self.alarm_thresholds)
+        """The catalog alarms of this environment: its overrides, its collectors' alarms."""
+        intervals = {name: interval_seconds(rule) for name, rule in self.collectors.items()}
+        return alarm_catalog.for_environment(self.alarm_thresholds, intervals)
 
     def connection_budget(self) -> connections.Budget:
         """The worst-case PostgreSQL connections of this sizing (KeyError: unknown class)."""

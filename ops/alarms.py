@@ -81,9 +81,15 @@ def require_deployed(rows: list[AlarmRow]) -> None:
 def set_actions(
     aws: Aws, env: str, ids: list[str] | tuple[str, ...] = (), *, enabled: bool, dry_run: bool
 ) -> list[str]:
-    """Enable or disable the alarms' actions; returns the names that changed (or would)."""
+    """Enable or disable the alarms' actions; returns the names that changed (or would).
+
+    Named alarms must be deployed; "all" (no id) means every deployed one, since an environment
+    deploys only part of the catalog (its collectors' alarms; fewer while parked).
+    """
     rows = describe(aws, env, ids)
-    require_deployed(rows)
+    if ids or not any(row["exists"] for row in rows):
+        require_deployed(rows)
+    rows = [row for row in rows if row["exists"]]
     changing = [row["name"] for row in rows if row["actions_enabled"] != enabled]
     if changing and not dry_run:
         apply_actions(aws, changing, enabled=enabled)

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, NotRequired, TypedDict, TypeVar, cast
 
-from ops import alarms, collectors, rds, services
+from ops import alarms, collector_runs, collectors, rds, services
 from ops.aws.session import Aws, ServiceName
 from ops.aws.stack_outputs import StackOutputs
 from ops.errors import OpsError, describe_aws_error, is_aws_error
@@ -54,9 +54,19 @@ class EdgeSection(TypedDict):
     paused: NotRequired[bool]
 
 
+class CollectorRunSection(TypedDict):
+    rule: str
+    state: str
+    last_success: str | None  # ISO time, from the collector's metrics (ops.collector_runs)
+    items_stored: int | None
+
+
 class CollectorsSection(TypedDict):
     rules: dict[str, str]  # rule name -> ENABLED | DISABLED | MISSING
     by_state: dict[str, int]
+    runs: dict[str, CollectorRunSection]  # by collector
+    runs_source: str
+    runs_error: NotRequired[str]  # the metrics could not be read; the rules stand
 
 
 class AlarmsSection(TypedDict):
@@ -158,9 +168,35 @@ def _edge(aws: Aws, outputs: StackOutputs) -> EdgeSection:
     }
 
 
-def _collectors(aws: Aws, outputs: StackOutputs) -> CollectorsSection:
+def _collectors(aws: Aws, outputs: StackOutputs, env: str) -> CollectorsSection:
+    """Rule states, and per collector its rule, last successful run and items stored."""
     rules = collectors.states(aws, collectors.rule_names(outputs))
-    return {"rules": rules, "by_state": dict(sorted(Counter(rules.values()).items()))}
+    by_collector = {
+        name: rule for rule in rules if (name := collector_runs.collector_of(env, rule)) is not None
+    }
+    result: CollectorsSection = {
+        "rules": rules,
+        "by_state": dict(sorted(Counter(rules.values()).items())),
+        "runs": {},
+        "runs_source": collector_runs.SOURCE,
+    }
+    try:
+        runs = collector_runs.last_successes(aws, env, sorted(by_collector))
+    except Exception as exc:  # the rule states stand without the metrics
+        if not is_aws_error(exc):
+            raise
+        result["runs_error"] = describe_aws_error(exc)
+        return result
+    result["runs"] = {
+        name: {
+            "rule": rule,
+            "state": rules[rule],
+            "last_success": runs[name]["last_success"],
+            "items_stored": runs[name]["items_stored"],
+        }
+        for name, rule in sorted(by_collector.items())
+    }
+    return result
 
 
 def _alarms(aws: Aws, env: str) -> AlarmsSection:
@@ -221,7 +257,7 @@ def collect(aws: Aws, outputs: StackOutputs, env: str) -> Status:
         "redis": lambda: _redis(aws, outputs),
         "targets": lambda: _targets(aws, outputs),
         "edge": lambda: _edge(aws, outputs),
-        "collectors": lambda: _collectors(aws, outputs),
+        "collectors": lambda: _collectors(aws, outputs, env),
         "alarms": lambda: _alarms(aws, env),
         "scale": lambda: _scaled(aws, env),
         "cost": lambda: _cost(aws, outputs, env),
@@ -283,6 +319,14 @@ def text(status: Status) -> str:
         counts = collectors_["by_state"]
         listed = ", ".join(f"{k} {v}" for k, v in counts.items()) or "none"
         lines.append(f"  collectors {listed}")
+        for name, run in collectors_["runs"].items():
+            last = run["last_success"] or f"none in {collector_runs.LOOK_BACK.days} days"
+            stored = "" if run["items_stored"] is None else f", {run['items_stored']} items stored"
+            lines.append(f"    {name:<11} {run['state']:<8} last success {last}{stored}")
+        if collectors_["runs"]:
+            lines.append(f"    (runs from {collectors_['runs_source']})")
+        if "runs_error" in collectors_:
+            lines.append(f"    last runs unknown: {collectors_['runs_error']}")
     a = status["alarms"]
     if not failed(a):
         lines.append("  alarms    " + ", ".join(f"{k} {v}" for k, v in a["by_state"].items()))

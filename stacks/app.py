@@ -104,6 +104,7 @@ def build_env(app: cdk.App, config: EnvConfig) -> EnvStacks:
         },
         cluster_name=service.cluster.cluster_name,
         service_names={name: svc.service_name for name, svc in service.services.items()},
+        env_name=config.name,
     )
     monitoring = MonitoringStack(
         app,

@@ -1,4 +1,5 @@
-"""The CloudWatch dashboard: a graph per catalog alarm with its threshold line, then key graphs."""
+"""The CloudWatch dashboard: a graph per catalog alarm with its threshold line, then key graphs
+(the resources', then the app's own metrics)."""
 
 from __future__ import annotations
 
@@ -83,6 +84,40 @@ def _key_graphs(sources: MetricSources) -> list[cloudwatch.IWidget]:
     return graphs
 
 
+def _app_graphs(
+    alarms: Sequence[catalog.AlarmSpec], sources: MetricSources
+) -> list[cloudwatch.IWidget]:
+    """The app's own metrics: the backend's limiter and 5xx counts, each collector's items."""
+    graphs: list[cloudwatch.IWidget] = [
+        cloudwatch.GraphWidget(
+            title="Backend: limiter 429s, fail-open passes, 5xx",
+            left=graph_metrics(
+                catalog.APP_NAMESPACE,
+                catalog.BACKEND_GRAPHED,
+                sources.dimensions(catalog.APP_BACKEND)[0],
+                statistic="Sum",
+            ),
+            width=WIDTH,
+            height=HEIGHT,
+        )
+    ]
+    for collector in sorted({a.collector for a in alarms if a.collector is not None}):
+        graphs.append(
+            cloudwatch.GraphWidget(
+                title=f"Collector {collector}: items fetched and stored",
+                left=graph_metrics(
+                    catalog.APP_NAMESPACE,
+                    catalog.COLLECTOR_GRAPHED,
+                    sources.dimensions(catalog.Source.COLLECTOR, collector=collector)[0],
+                    statistic="Sum",
+                ),
+                width=WIDTH,
+                height=HEIGHT,
+            )
+        )
+    return graphs
+
+
 def build_dashboard(
     scope: Construct,
     *,
@@ -101,6 +136,7 @@ def build_dashboard(
     )
     widgets: list[cloudwatch.IWidget] = [_alarm_widget(alarm, sources) for alarm in alarms]
     widgets += _key_graphs(sources)
+    widgets += _app_graphs(alarms, sources)
     for start in range(0, len(widgets), 3):
         dashboard.add_widgets(*widgets[start : start + 3])
     return dashboard

@@ -11,6 +11,7 @@ from aws_cdk import Duration, Fn
 from aws_cdk import aws_cloudwatch as cloudwatch
 
 from stacks.contract import alarm_catalog as catalog
+from stacks.contract import names
 from stacks.contract.alarm_catalog import Source
 
 _METRIC_ID = re.compile(r"\bm(\d+)\b")
@@ -30,9 +31,11 @@ class MetricSources:
     target_group_full_names: Mapping[Source, str]  # catalog source -> target group full name
     cluster_name: str
     service_names: Mapping[str, str]  # service role (its catalog source) -> ECS service name
+    env_name: str  # the app's own metrics carry it as their Environment dimension
 
-    def dimensions(self, source: Source) -> list[dict[str, str]]:
-        """One dimension map per resource behind `source` (several for `redis_node`)."""
+    def dimensions(self, source: Source, *, collector: str | None = None) -> list[dict[str, str]]:
+        """One dimension map per resource behind `source` (several for `redis_node`);
+        `collector` names the collector of a Source.COLLECTOR metric."""
         if not self.has(source):
             raise KeyError(f"metric source {source!r} has no resource in this environment")
         match source:
@@ -57,6 +60,22 @@ class MetricSources:
             case Source.BACKEND | Source.FRONTEND:
                 return [
                     {"ClusterName": self.cluster_name, "ServiceName": self.service_names[source]}
+                ]
+            case Source.APP_BACKEND:
+                return [
+                    {
+                        catalog.ENVIRONMENT_DIMENSION: self.env_name,
+                        catalog.SERVICE_DIMENSION: names.BACKEND,
+                    }
+                ]
+            case Source.COLLECTOR:
+                if collector not in names.COLLECTORS:
+                    raise KeyError(f"a collector metric needs a known collector, got {collector!r}")
+                return [
+                    {
+                        catalog.ENVIRONMENT_DIMENSION: self.env_name,
+                        catalog.COLLECTOR_DIMENSION: collector,
+                    }
                 ]
             case _:
                 assert_never(source)
@@ -93,7 +112,7 @@ def alarm_metric(alarm: catalog.AlarmSpec, sources: MetricSources) -> cloudwatch
     using: dict[str, cloudwatch.IMetric] = {}
     parts: list[str] = []
     for index, spec in enumerate(alarm.metrics):
-        per_resource = sources.dimensions(spec.source)
+        per_resource = sources.dimensions(spec.source, collector=spec.collector)
         if len(per_resource) == 1:
             using[f"m{index}"] = metric(spec, per_resource[0], alarm.period_seconds)
             parts.append(f"m{index}")

@@ -65,6 +65,8 @@ class MonitoringStack(Stack):
                 evaluation_periods=spec.evaluation_periods,
                 datapoints_to_alarm=spec.datapoints_to_alarm,
                 treat_missing_data=cloudwatch.TreatMissingData[_enum_name(spec.treat_missing_data)],
+                # Only muted alarms carry the property: the others' templates stay as they were.
+                actions_enabled=False if parked.muted(config, spec) else None,
             )
             alarm.add_alarm_action(action)
             alarm.add_ok_action(action)

@@ -33,6 +33,10 @@ RDS_STATE = "rds-state"
 RDS_EVENTS = "rds-events"
 TARGET_HEALTH = "target-health"
 REDIS_STATE = "redis-state"
+COLLECTOR_RUNS = "collector-runs"
+COLLECTOR_LOGS = "collector-logs"
+# Run per collector: `scoped` names them `<diagnostic>:<collector>` after the firing alarm.
+COLLECTOR_SCOPED: tuple[str, ...] = (COLLECTOR_RUNS, COLLECTOR_LOGS)
 METRIC_WINDOW = dt.timedelta(hours=1)
 CURRENT_MINUTE = dt.timedelta(minutes=1)  # so the end bound includes the datapoints of this minute
 RDS_EVENT_WINDOW = dt.timedelta(hours=24)
@@ -248,7 +252,8 @@ def _ecs_runner(service: str) -> Runner:
     return lambda aws, lookup, _now: ecs_service(aws.client("ecs"), lookup, service)
 
 
-# The resource diagnostics by name: the one list runbooks may cite (with ALARM_METRIC).
+# The resource diagnostics by name: the one list runbooks may cite (with ALARM_METRIC and the
+# collector-scoped ones).
 RESOURCE_DIAGNOSTICS: dict[str, Runner] = {
     RDS_STATE: lambda aws, lookup, _now: rds_state(aws.client("rds"), lookup),
     RDS_EVENTS: lambda aws, lookup, now: rds_events(aws.client("rds"), lookup, now=now),
@@ -256,11 +261,25 @@ RESOURCE_DIAGNOSTICS: dict[str, Runner] = {
     TARGET_HEALTH: lambda aws, lookup, _now: target_health(aws.client("elbv2"), lookup),
     REDIS_STATE: lambda aws, lookup, _now: redis_state(aws.client("elasticache"), lookup),
 }
-DIAGNOSTICS: tuple[str, ...] = (ALARM_METRIC, *RESOURCE_DIAGNOSTICS)
+DIAGNOSTICS: tuple[str, ...] = (ALARM_METRIC, *RESOURCE_DIAGNOSTICS, *COLLECTOR_SCOPED)
+
+
+def scoped(name: str, collector: str | None) -> str:
+    """The diagnostic to run for an alarm: a collector-scoped one names the alarm's collector."""
+    return f"{name}:{collector}" if name in COLLECTOR_SCOPED and collector else name
 
 
 def run_resource_diagnostic(name: str, aws: Aws, lookup: Lookup, *, now: dt.datetime) -> Evidence:
-    """Run one resource diagnostic (every name of DIAGNOSTICS but the alarm metric)."""
+    """Run one resource diagnostic (every name of DIAGNOSTICS but the alarm metric; the
+    collector-scoped ones as `<name>:<collector>`)."""
+    base, _, collector = name.partition(":")
+    if base in COLLECTOR_SCOPED:
+        from ops.incident import collector_evidence
+
+        if not collector:
+            raise KeyError(f"diagnostic {base!r} needs a collector: {base}:<collector>")
+        gather = collector_evidence.runs if base == COLLECTOR_RUNS else collector_evidence.logs
+        return gather(aws, lookup, collector, now=now)
     if name not in RESOURCE_DIAGNOSTICS:
         raise KeyError(f"unknown diagnostic {name!r}; known: {', '.join(RESOURCE_DIAGNOSTICS)}")
     return RESOURCE_DIAGNOSTICS[name](aws, lookup, now)

@@ -171,7 +171,10 @@ def investigate(
             incident.states.setdefault(alarm["StateValue"], []).append(spec.id)
             continue
         runbook, error = _runbook_for(spec, runbook_dir)
-        listed = runbook.diagnostics if runbook else ()
+        listed = tuple(
+            diagnostics.scoped(name, spec.collector)
+            for name in (runbook.diagnostics if runbook else ())
+        )
         wanted.extend(name for name in listed if name != ALARM_METRIC and name not in wanted)
         incident.firing.append(
             FiringAlarm(

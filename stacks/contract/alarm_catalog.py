@@ -2,7 +2,8 @@
 
 The Monitoring stack turns each entry into a CloudWatch alarm and a dashboard widget, the runbooks
 are named after the ids, and `ops` reads it for muting, testing and incidents. Nothing else lists
-alarms.
+alarms. The collectors' alarms are rows generated per known collector (`names.COLLECTORS`); an
+environment deploys those of its configured collectors only (`for_environment`).
 This module is plain data (no CDK import) so `ops` can load it quickly.
 """
 
@@ -15,6 +16,7 @@ from enum import IntEnum, StrEnum
 from typing import Literal
 
 from stacks.contract import names
+from stacks.contract.collector_schedule import DAY_SECONDS
 
 
 class Severity(IntEnum):
@@ -58,6 +60,8 @@ class Source(StrEnum):
     FRONTEND_TARGET_GROUP = "frontend_target_group"
     BACKEND = names.BACKEND
     FRONTEND = names.FRONTEND
+    APP_BACKEND = "app_backend"  # the backend's own metrics: Environment, Service=backend
+    COLLECTOR = "collector"  # one collector's runs (MetricSpec.collector): Environment, Collector
 
 
 RDS = Source.RDS
@@ -65,9 +69,28 @@ REDIS_NODE = Source.REDIS_NODE
 ALB = Source.ALB
 BACKEND_TARGET_GROUP = Source.BACKEND_TARGET_GROUP
 FRONTEND_TARGET_GROUP = Source.FRONTEND_TARGET_GROUP
+APP_BACKEND = Source.APP_BACKEND
 SOURCES: tuple[Source, ...] = tuple(Source)
 # Each ECS service is a source (a ValueError here names a service without one).
 SERVICE_SOURCES: dict[str, Source] = {service: Source(service) for service in names.SERVICES}
+
+
+# The application's own metrics: EMF lines the backend and the collectors write to stdout
+# (app_src/backend/app/metrics.py keeps its own copy of these names; tests/app checks they agree).
+APP_NAMESPACE = "OhMyCoins"
+ENVIRONMENT_DIMENSION = "Environment"
+SERVICE_DIMENSION = "Service"
+COLLECTOR_DIMENSION = "Collector"
+RATE_LIMIT_REJECTED = "RateLimitRejected"
+RATE_LIMIT_FAIL_OPEN = "RateLimitFailOpen"
+SERVER_ERRORS = "ServerErrors"
+SUCCESSFUL_RUNS = "SuccessfulRuns"
+FAILED_RUNS_IN_A_ROW = "FailedRunsInARow"
+ITEMS_FETCHED = "ItemsFetched"
+ITEMS_STORED = "ItemsStored"
+# What the dashboard graphs beside the alarms' own metrics.
+BACKEND_GRAPHED = (RATE_LIMIT_REJECTED, RATE_LIMIT_FAIL_OPEN, SERVER_ERRORS)
+COLLECTOR_GRAPHED = (ITEMS_FETCHED, ITEMS_STORED)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -78,6 +101,7 @@ class MetricSpec:
     name: str
     source: Source
     statistic: str = "Average"
+    collector: str | None = None  # whose runs, for Source.COLLECTOR
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -96,6 +120,12 @@ class AlarmSpec:
     datapoints_to_alarm: int = 3
     treat_missing_data: TreatMissingData = "notBreaching"
     severity: Severity
+    period_intervals: int | None = None  # period = this many of the collector's schedule intervals
+
+    @property
+    def collector(self) -> str | None:
+        """The collector whose runs the alarm watches; it is deployed where that one runs."""
+        return next((m.collector for m in self.metrics if m.collector is not None), None)
 
     @property
     def runbook(self) -> str:
@@ -125,6 +155,94 @@ def _ecs_alarms(service: str) -> tuple[AlarmSpec, ...]:
         ),
     )
 
+
+# A collector is stale after this many schedule intervals without a successful run.
+STALE_INTERVALS = 3
+
+
+def _collector_alarms(collector: str) -> tuple[AlarmSpec, ...]:
+    """Failed runs in a row, and no successful run for STALE_INTERVALS schedule intervals."""
+    return (
+        AlarmSpec(
+            id=f"collector-{collector}-failing",
+            summary=f"The {collector} collector's latest runs failed in a row: a rejected API "
+            "key, a provider outage or a broken release.",
+            metrics=(
+                MetricSpec(
+                    namespace=APP_NAMESPACE,
+                    name=FAILED_RUNS_IN_A_ROW,
+                    source=Source.COLLECTOR,
+                    statistic="Maximum",
+                    collector=collector,
+                ),
+            ),
+            threshold=2,
+            unit="runs",
+            evaluation_periods=1,
+            datapoints_to_alarm=1,
+            treat_missing_data="ignore",  # between runs the last run's streak stands
+            severity=Severity.MEDIUM,
+        ),
+        AlarmSpec(
+            id=f"collector-{collector}-stale",
+            summary=f"No {collector} run succeeded for {STALE_INTERVALS} schedule intervals: "
+            "its data is stale.",
+            metrics=(
+                MetricSpec(
+                    namespace=APP_NAMESPACE,
+                    name=SUCCESSFUL_RUNS,
+                    source=Source.COLLECTOR,
+                    statistic="Sum",
+                    collector=collector,
+                ),
+            ),
+            threshold=0,
+            comparison=LESS_OR_EQUAL,
+            unit="successful runs",
+            period_seconds=STALE_INTERVALS * 3600,  # sized per environment by for_environment
+            evaluation_periods=1,
+            datapoints_to_alarm=1,
+            treat_missing_data="breaching",  # no run at all is the stalest data
+            severity=Severity.HIGH,
+            period_intervals=STALE_INTERVALS,
+        ),
+    )
+
+
+_RATE_LIMIT_ALARMS: tuple[AlarmSpec, ...] = (
+    AlarmSpec(
+        id="ratelimit-fail-open",
+        summary="The rate limiter let requests through without Redis: no limit applies.",
+        metrics=(
+            MetricSpec(
+                namespace=APP_NAMESPACE,
+                name=RATE_LIMIT_FAIL_OPEN,
+                source=APP_BACKEND,
+                statistic="Sum",
+            ),
+        ),
+        threshold=1,
+        unit="requests",
+        evaluation_periods=2,
+        datapoints_to_alarm=2,
+        severity=Severity.HIGH,
+    ),
+    AlarmSpec(
+        id="ratelimit-rejections-high",
+        summary="The rate limiter rejects many requests (429): an abusive client or a bad release.",
+        metrics=(
+            MetricSpec(
+                namespace=APP_NAMESPACE,
+                name=RATE_LIMIT_REJECTED,
+                source=APP_BACKEND,
+                statistic="Sum",
+            ),
+        ),
+        threshold=300,
+        unit="requests",
+        severity=Severity.MEDIUM,
+    ),
+)
 
 ALARMS: tuple[AlarmSpec, ...] = (
     AlarmSpec(
@@ -267,6 +385,8 @@ ALARMS: tuple[AlarmSpec, ...] = (
         severity=Severity.CRITICAL,
     ),
     *(alarm for service in names.SERVICES for alarm in _ecs_alarms(service)),
+    *_RATE_LIMIT_ALARMS,
+    *(alarm for collector in names.COLLECTORS for alarm in _collector_alarms(collector)),
 )
 
 ALARM_IDS: tuple[str, ...] = tuple(alarm.id for alarm in ALARMS)
@@ -291,3 +411,22 @@ def with_overrides(thresholds: Mapping[str, float]) -> tuple[AlarmSpec, ...]:
         else alarm
         for alarm in ALARMS
     )
+
+
+def for_environment(
+    thresholds: Mapping[str, float], collector_intervals: Mapping[str, int | None]
+) -> tuple[AlarmSpec, ...]:
+    """The alarms one environment deploys: overrides applied, collector alarms only for its
+    collectors (name -> schedule interval in seconds, None for a cron schedule), each period
+    measured in schedule intervals sized from the interval and capped at one day."""
+    chosen = []
+    for alarm in with_overrides(thresholds):
+        collector = alarm.collector
+        if collector is not None and collector not in collector_intervals:
+            continue
+        if collector is not None and alarm.period_intervals is not None:
+            interval = collector_intervals[collector] or DAY_SECONDS
+            period = min(DAY_SECONDS, alarm.period_intervals * interval)
+            alarm = dataclasses.replace(alarm, period_seconds=period)
+        chosen.append(alarm)
+    return tuple(chosen)

@@ -143,6 +143,7 @@ COLLECTOR_API_KEYS: dict[str, str] = {
     "nansen": "NANSEN_API_KEY",
 }
 API_KEY_NAMES: tuple[str, ...] = tuple(COLLECTOR_API_KEYS.values())
+COLLECTORS: tuple[str, ...] = tuple(COLLECTOR_API_KEYS)
 # Keys of the app secret (JSON). The API keys start as PLACEHOLDER until an operator sets them.
 JWT_SIGNING_KEY = "SECRET_KEY"
 APP_SECRET_KEYS: tuple[str, ...] = (JWT_SIGNING_KEY, *API_KEY_NAMES)

@@ -15,7 +15,8 @@ What a parked environment drops, and why each is safe to drop:
   their tasks could not reach the data providers; unparking recreates them under the same names.
 What it keeps: the VPC and subnets, RDS (stopped by `ops park`) with its storage and backups, the
 secrets, the ECS cluster and services (0 tasks), the CloudFront distribution, the access-log
-bucket, the alarm topic, the remaining alarms, the dashboard and the logs.
+bucket, the alarm topic, the remaining alarms (the collectors' ones with their actions off), the
+dashboard and the logs.
 
 This module holds the parked rules that are plain data; the stacks ask it, never re-list them.
 """
@@ -57,6 +58,16 @@ def alarms(config: EnvConfig) -> tuple[catalog.AlarmSpec, ...]:
     if not config.parked:
         return specs
     return tuple(a for a in specs if not any(m.source in ABSENT_SOURCES for m in a.metrics))
+
+
+def muted(config: EnvConfig, alarm: catalog.AlarmSpec) -> bool:
+    """True for an alarm deployed with its actions off: while parked, the collectors' alarms.
+
+    Their schedules are removed, so `stale` would fire by design. `ops park` has muted every alarm
+    already (`ops scale --to 0`); this keeps a parked deploy from arming them, and `ops scale --to
+    restore` after unparking sets them back as saved.
+    """
+    return config.parked and alarm.collector is not None
 
 
 def outputs(config: EnvConfig, part: str) -> tuple[str, ...]:

@@ -14,6 +14,8 @@ import pytest
 from backend_testenv import backend_process, free_port
 from emf_spec import emf_lines, metric_names, problems
 
+from stacks.contract import alarm_catalog
+
 ME = "/api/v1/users/me"
 
 
@@ -28,7 +30,7 @@ def test_a_record_is_valid_emf_with_its_dimensions_and_values() -> None:
     )
     assert problems(event) == []
     directive = event["_aws"]["CloudWatchMetrics"][0]
-    assert directive["Namespace"] == "OhMyCoins"
+    assert directive["Namespace"] == alarm_catalog.APP_NAMESPACE
     assert directive["Dimensions"] == [["Environment", "Service"]]
     assert (event["RateLimitRejected"], event["RunDuration"], event["Status"]) == (3, 1.5, "ok")
     assert event["_aws"]["Timestamp"] == 1_700_000_000_000
@@ -51,6 +53,29 @@ def test_the_checker_rejects_what_the_specification_forbids(break_it, message: s
     event = metrics.record({"RateLimitRejected": (3, "Count")}, {"Environment": "x"})
     break_it(event)
     assert any(message in problem for problem in problems(event)), problems(event)
+
+
+def test_metric_names_and_dimensions_are_the_catalogs() -> None:
+    from app import metrics
+
+    assert metrics.NAMESPACE == alarm_catalog.APP_NAMESPACE
+    assert (metrics.ENVIRONMENT, metrics.SERVICE, metrics.COLLECTOR) == (
+        alarm_catalog.ENVIRONMENT_DIMENSION,
+        alarm_catalog.SERVICE_DIMENSION,
+        alarm_catalog.COLLECTOR_DIMENSION,
+    )
+    watched = {
+        m.name
+        for alarm in alarm_catalog.ALARMS
+        for m in alarm.metrics
+        if m.namespace == alarm_catalog.APP_NAMESPACE and m.source == alarm_catalog.APP_BACKEND
+    }
+    assert watched == {metrics.RATE_LIMIT_REJECTED, metrics.RATE_LIMIT_FAIL_OPEN}
+    assert set(alarm_catalog.BACKEND_GRAPHED) == set(metrics.BACKEND_METRICS)
+    shared = ("RATE_LIMIT_REJECTED", "RATE_LIMIT_FAIL_OPEN", "SERVER_ERRORS", "SUCCESSFUL_RUNS",
+              "FAILED_RUNS_IN_A_ROW", "ITEMS_FETCHED", "ITEMS_STORED")  # fmt: skip
+    for name in shared:
+        assert getattr(metrics, name) == getattr(alarm_catalog, name), name
 
 
 def test_counters_flush_one_line_then_reset_and_stay_quiet_when_idle() -> None:

@@ -6,6 +6,7 @@ import datetime as dt
 import json
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 from moto_env import Deployed
 
@@ -15,7 +16,7 @@ from ops.incident import gather as incident
 from ops.incident.diagnostics import DIAGNOSTICS
 from stacks.contract import alarm_catalog, names
 
-READ_ONLY = ("Describe", "Get", "List")
+READ_ONLY = ("Describe", "Get", "List", "FilterLogEvents")
 # Forced in an order that is neither by severity nor by id: medium, critical, high.
 FORCED = ("redis-evictions", "alb-5xx", "rds-cpu-high")
 EXPECTED_ORDER = ["alb-5xx", "rds-cpu-high", "redis-evictions"]
@@ -169,11 +170,13 @@ def test_every_diagnostic_calls_read_only_apis_only(deployed: Deployed) -> None:
             )["MetricAlarms"][0]
             evidence = diagnostics.alarm_metric(aws.client("cloudwatch"), alarm, now=now)
         else:
-            evidence = diagnostics.run_resource_diagnostic(name, aws, outputs.value, now=now)
+            scoped = diagnostics.scoped(name, "cryptopanic")
+            evidence = diagnostics.run_resource_diagnostic(scoped, aws, outputs.value, now=now)
         assert evidence.error is None, (name, evidence.error)
     called = set(deployed.calls)
     expected = {"GetMetricData", "DescribeServices", "ListTasks", "DescribeDBInstances",
-                "DescribeEvents", "DescribeTargetHealth", "DescribeReplicationGroups"}  # fmt: skip
+                "DescribeEvents", "DescribeTargetHealth", "DescribeReplicationGroups",
+                "DescribeTaskDefinition", "FilterLogEvents"}  # fmt: skip
     assert expected <= called
     _assert_read_only(deployed.calls)
 
@@ -232,3 +235,122 @@ def test_service_events_and_stopped_tasks_reach_the_timeline() -> None:
         ),  # fmt: skip
     ]
     assert sum("stopped task" in line for line in evidence.lines) == 1  # not the migration task
+
+
+def _run_line(
+    collector: str, status: str, when: dt.datetime, errors: tuple[str, ...] = (), **counts: float
+) -> str:
+    """A collector run's EMF line as app_src/backend/app/metrics.py writes it."""
+    values = {
+        "SuccessfulRuns": int(status in ("success", "partial")),
+        "FailedRunsInARow": 0,
+        "ItemsFetched": 0,
+        "ItemsStored": 0,
+        "RunDuration": 1.5,
+        **counts,
+    }
+    directive = {
+        "Namespace": alarm_catalog.APP_NAMESPACE,
+        "Dimensions": [["Environment", "Collector"]],
+        "Metrics": [{"Name": name, "Unit": "Count"} for name in values],
+    }
+    meta = {"Timestamp": int(when.timestamp() * 1000), "CloudWatchMetrics": [directive]}
+    fields = {"Status": status, "Errors": list(errors)}
+    return json.dumps(
+        {"_aws": meta, **fields, "Environment": "staging", "Collector": collector, **values}
+    )
+
+
+def _log_run(d: Deployed, task: str, when: dt.datetime, lines: list[str]) -> None:
+    logs = d.client("logs")
+    stream = f"backend/backend/{task}"
+    logs.create_log_stream(logGroupName=d.ids["log_group"], logStreamName=stream)
+    stamp_ms = int(when.timestamp() * 1000)
+    logs.put_log_events(
+        logGroupName=d.ids["log_group"], logStreamName=stream,
+        logEvents=[{"timestamp": stamp_ms + i, "message": line} for i, line in enumerate(lines)],
+    )  # fmt: skip
+
+
+def _stop_a_collector_task(d: Deployed, collector: str, reason: str) -> None:
+    ecs = d.client("ecs")
+    service = ecs.describe_services(cluster=d.ids["cluster"], services=[d.ids["backend"]])
+    command = ["python", "-m", "app.collect", collector]
+    task = ecs.run_task(
+        cluster=d.ids["cluster"], taskDefinition=service["services"][0]["taskDefinition"],
+        launchType="FARGATE", networkConfiguration=service["services"][0]["networkConfiguration"],
+        overrides={"containerOverrides": [{"name": names.BACKEND, "command": command}]},
+    )["tasks"][0]  # fmt: skip
+    ecs.stop_task(cluster=d.ids["cluster"], task=task["taskArn"], reason=reason)
+
+
+def test_a_stale_collector_brings_its_last_runs_and_log_lines(deployed: Deployed) -> None:
+    now = dt.datetime.now(dt.UTC)
+    rejected = ("cryptopanic rejected the API key (HTTP 401); check the key and the plan, "
+                "then run again (CRYPTOPANIC_API_KEY)")  # fmt: skip
+    _log_run(deployed, "good", now - dt.timedelta(hours=5), [
+        "INFO app.collect.cryptopanic: cryptopanic: page 1, 3 items",
+        _run_line("cryptopanic", "success", now - dt.timedelta(hours=5), ItemsFetched=3,
+                  ItemsStored=3),
+    ])  # fmt: skip
+    _log_run(deployed, "bad", now - dt.timedelta(hours=1), [
+        f"ERROR app.collect.runner: {rejected}",
+        _run_line("cryptopanic", "failed", now - dt.timedelta(hours=1), (rejected,),
+                  FailedRunsInARow=4),
+    ])  # fmt: skip
+    _log_run(deployed, "other", now - dt.timedelta(minutes=30), [
+        _run_line("nansen", "success", now - dt.timedelta(minutes=30), ItemsStored=9),
+    ])  # fmt: skip
+    _stop_a_collector_task(deployed, "cryptopanic", "ResourceInitializationError: unable to pull "
+                           "secrets or registry auth")  # fmt: skip
+    _force(deployed, "collector-cryptopanic-stale")
+
+    result = _run(deployed, "--json")
+    assert result.exit_code == 0, result.output
+    found = json.loads(result.output)
+    (alarm,) = found["firing"]
+    assert (alarm["id"], alarm["severity"]) == ("collector-cryptopanic-stale", "high")
+    assert alarm["runbook"] == "runbooks/collector-cryptopanic-stale.md"
+    assert alarm["runbook_error"] is None
+    assert "collector-runs:cryptopanic" in alarm["diagnostics"]
+    assert "collector-logs:cryptopanic" in alarm["diagnostics"]
+    runs = found["evidence"]["collector-runs:cryptopanic"]
+    assert runs["error"] is None, runs
+    assert "failed" in runs["lines"][0] and "HTTP 401" in runs["lines"][0]
+    assert "failed in a row 4" in runs["lines"][0]
+    assert "success" in runs["lines"][1] and "stored 3" in runs["lines"][1]
+    assert not any("nansen" in line for line in runs["lines"])
+    assert any("ResourceInitializationError" in line for line in runs["lines"])
+    log = found["evidence"]["collector-logs:cryptopanic"]
+    assert log["error"] is None, log
+    assert "backend/backend/bad" in log["lines"][0]
+    assert any(rejected in line for line in log["lines"])
+    assert not any('"_aws"' in line for line in log["lines"])
+    text = _run(deployed)
+    assert "Collector cryptopanic: latest runs:" in text.output
+    assert "ops runbook show collector-cryptopanic-stale" in text.output
+    _assert_read_only(deployed.calls)
+
+
+def test_collector_evidence_without_any_run_says_so(deployed: Deployed) -> None:
+    _force(deployed, "collector-newscatcher-failing")
+    found = json.loads(_run(deployed, "--json").output)
+    runs = found["evidence"]["collector-runs:newscatcher"]
+    assert runs["error"] is None
+    assert runs["lines"] == [
+        f"no newscatcher run wrote its metrics in the last 24 h (in {deployed.ids['log_group']})"
+    ]
+    assert found["evidence"]["collector-logs:newscatcher"]["lines"] == [
+        "no newscatcher run in the last 24 h to show the log of"
+    ]
+
+
+def test_a_collector_diagnostic_needs_its_collector(deployed: Deployed) -> None:
+    aws = deployed.aws()
+    with pytest.raises(KeyError, match="needs a collector"):
+        diagnostics.run_resource_diagnostic(
+            diagnostics.COLLECTOR_RUNS,
+            aws,
+            deployed.outputs(aws).value,
+            now=dt.datetime.now(dt.UTC),
+        )

@@ -128,3 +128,39 @@ def test_missing_alarm_is_reported(deployed: Deployed) -> None:
     deployed.client("cloudwatch").delete_alarms(AlarmNames=[names.alarm_name("staging", "alb-5xx")])
     with pytest.raises(OpsError, match="not deployed: ohmycoins-staging-alb-5xx"):
         alarms.set_actions(deployed.aws(), "staging", ["alb-5xx"], enabled=False, dry_run=False)
+
+
+def test_mute_all_skips_the_alarms_this_env_does_not_deploy(deployed: Deployed) -> None:
+    absent = [
+        names.alarm_name("staging", f"collector-nansen-{kind}") for kind in ("failing", "stale")
+    ]
+    deployed.client("cloudwatch").delete_alarms(AlarmNames=absent)  # an env without nansen
+    changed = alarms.set_actions(deployed.aws(), "staging", (), enabled=False, dry_run=False)
+    assert names.alarm_name("staging", "collector-cryptopanic-stale") in changed
+    assert not set(absent) & set(changed)
+    with pytest.raises(OpsError, match="not deployed: ohmycoins-staging-collector-nansen-stale"):
+        alarms.set_actions(
+            deployed.aws(), "staging", ["collector-nansen-stale"], enabled=True, dry_run=False
+        )
+
+
+def test_scaling_to_zero_mutes_the_stale_alarms_and_restore_rearms_them(deployed: Deployed) -> None:
+    from ops.scale import engine as scale
+
+    stale = [
+        names.alarm_name("staging", spec.id)
+        for spec in alarm_catalog.ALARMS
+        if spec.collector and spec.treat_missing_data == "breaching"
+    ]
+    assert len(stale) == 3
+
+    def actions() -> set[bool]:
+        found = deployed.client("cloudwatch").describe_alarms(AlarmNames=stale)["MetricAlarms"]
+        assert len(found) == len(stale)
+        return {alarm["ActionsEnabled"] for alarm in found}
+
+    aws = deployed.aws()
+    assert scale.to_zero(aws, deployed.outputs(aws), "staging", poll_seconds=0).ok
+    assert actions() == {False}
+    assert scale.restore(aws, "staging", poll_seconds=0).ok
+    assert actions() == {True}

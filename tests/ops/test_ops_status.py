@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import threading
 import time
@@ -13,7 +14,7 @@ from moto_env import MUTED_BEFORE, PAUSED_BEFORE, Deployed
 from ops import status
 from ops.cli import cli
 from ops.scale import engine as scale
-from stacks.contract import names
+from stacks.contract import alarm_catalog, names
 
 
 def test_status_json_sections(deployed: Deployed) -> None:
@@ -138,3 +139,70 @@ def test_status_with_plain_http_says_so(deployed: Deployed) -> None:
         "url": deployed.ids["public_url"],
         "distribution": None,
     }
+
+
+def _put_run(d: Deployed, collector: str, when: dt.datetime, ok: int, stored: int) -> None:
+    dims = [{"Name": "Environment", "Value": d.env}, {"Name": "Collector", "Value": collector}]
+    d.client("cloudwatch").put_metric_data(
+        Namespace=alarm_catalog.APP_NAMESPACE,
+        MetricData=[
+            {"MetricName": "SuccessfulRuns", "Dimensions": dims, "Timestamp": when, "Value": ok},
+            {"MetricName": "ItemsStored", "Dimensions": dims, "Timestamp": when, "Value": stored},
+        ],
+    )
+
+
+def test_status_shows_each_collectors_last_success_from_its_metrics(deployed: Deployed) -> None:
+    now = dt.datetime.now(dt.UTC).replace(second=0, microsecond=0)
+    good = now - dt.timedelta(hours=2)
+    _put_run(deployed, "cryptopanic", good - dt.timedelta(hours=1), ok=1, stored=7)
+    _put_run(deployed, "cryptopanic", good, ok=1, stored=5)
+    _put_run(deployed, "cryptopanic", now - dt.timedelta(minutes=30), ok=0, stored=0)  # failed
+    _put_run(deployed, "newscatcher", now - dt.timedelta(minutes=10), ok=0, stored=0)
+    other_env = [{"Name": "Environment", "Value": "production"},
+                 {"Name": "Collector", "Value": "nansen"}]  # fmt: skip
+    deployed.client("cloudwatch").put_metric_data(
+        Namespace=alarm_catalog.APP_NAMESPACE,
+        MetricData=[{"MetricName": "SuccessfulRuns", "Dimensions": other_env, "Value": 1}],
+    )
+    result = CliRunner().invoke(
+        cli, ["status", "--env", "staging", "--json"], obj=deployed.context()
+    )
+    assert result.exit_code == 0, result.output
+    runs = json.loads(result.stdout)["collectors"]["runs"]
+    assert sorted(runs) == ["cryptopanic", "nansen", "newscatcher"]
+    crypto = runs["cryptopanic"]
+    assert dt.datetime.fromisoformat(crypto["last_success"]) == good
+    assert crypto["items_stored"] == 5
+    assert (crypto["rule"], crypto["state"]) == (
+        names.resource_name("staging", "collect", "cryptopanic"),
+        "ENABLED",
+    )
+    assert runs["newscatcher"]["last_success"] is None  # ran, never succeeded
+    assert runs["nansen"] == {  # another environment's success is not this one's
+        "rule": names.resource_name("staging", "collect", PAUSED_BEFORE),
+        "state": "DISABLED",
+        "last_success": None,
+        "items_stored": None,
+    }
+    text = CliRunner().invoke(cli, ["status", "--env", "staging"], obj=deployed.context())
+    assert f"cryptopanic ENABLED  last success {good.isoformat()}, 5 items stored" in text.stdout
+    assert "newscatcher ENABLED  last success none in 7 days" in text.stdout
+    assert "(runs from CloudWatch metrics OhMyCoins SuccessfulRuns/ItemsStored)" in text.stdout
+
+
+def test_status_keeps_the_rules_when_the_metrics_are_denied(deployed: Deployed) -> None:
+    from botocore.exceptions import ClientError
+
+    def deny(model: Any, **_: Any) -> None:
+        if model.name == "GetMetricData":
+            error = {"Error": {"Code": "AccessDenied", "Message": "not allowed"}}
+            raise ClientError(error, model.name)
+
+    aws = deployed.aws()
+    aws.on("before-call", deny)
+    found = status.collect(aws, deployed.outputs(aws), "staging")
+    assert found["collectors"]["by_state"] == {"DISABLED": 1, "ENABLED": 2}
+    assert "AccessDenied" in found["collectors"]["runs_error"]
+    assert "last runs unknown: " in status.text(found)
+    assert "collectors" not in status.failed_sections(found)

@@ -101,3 +101,20 @@ def test_procedure_contents() -> None:
         assert f"`{label}`" in playbook
     for part in ("Incident commander", "Communication", "# Postmortem", "Action items"):
         assert part in playbook
+
+
+def test_readme_alarm_table_is_the_catalog() -> None:
+    from stacks.contract import names
+
+    readme = (RUNBOOK_DIR.parent / "README.md").read_text(encoding="utf-8")
+    table = readme.split("| alarm | severity | fires when |", 1)[1].split("\n\n", 1)[0]
+    listed: dict[str, str] = {}
+    for row in re.findall(r"^\| `([^`]+)` \| (\w+) \|", table, flags=re.MULTILINE):
+        pattern, severity = row
+        for service in names.SERVICES if "<service>" in pattern else ("",):
+            for collector in names.COLLECTORS if "<name>" in pattern else ("",):
+                alarm_id = pattern.replace("<service>", service).replace("<name>", collector)
+                listed[alarm_id] = severity
+    assert sorted(listed) == sorted(ALARM_IDS)
+    for alarm_id, severity in listed.items():
+        assert severity == by_id(alarm_id).severity.label, alarm_id

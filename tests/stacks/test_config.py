@@ -148,6 +148,7 @@ def test_unknown_env_lists_the_known_ones(env_dir: Path) -> None:
         (lambda d: d["services"]["backend"].update(min_tasks=3), "services.backend.max_tasks"),
         (lambda d: d.update(collectors={"twitter": "rate(1 hour)"}), "collectors.twitter"),
         (lambda d: d.update(collectors={"nansen": "every hour"}), "collectors.nansen"),
+        (lambda d: d.update(collectors={"nansen": "rate(2 days)"}), "collectors.nansen"),
         (lambda d: d.update(alarm_thresholds={"no-such-alarm": 1}), "alarm_thresholds"),
         (lambda d: d.update(alarm_emails=["not-an-address"]), "alarm_emails[0]"),
         (lambda d: d.update(runbook_base_url="http://wiki"), "runbook_base_url"),
@@ -180,6 +181,22 @@ def test_threshold_overrides_reach_the_catalog(env_dir: Path) -> None:
         alarms["rds-connections-high"].threshold
         == alarm_catalog.by_id("rds-connections-high").threshold
     )
+
+
+def test_collector_alarm_overrides_and_unconfigured_collectors(env_dir: Path) -> None:
+    def edit(d: dict) -> None:
+        d.update(
+            collectors={"nansen": "rate(6 hours)"},
+            alarm_thresholds={"collector-nansen-failing": 3, "collector-newscatcher-failing": 4},
+        )
+
+    _edit(env_dir / "staging.yaml", edit)
+    alarms = {alarm.id: alarm for alarm in load("staging", directory=env_dir).alarms()}
+    assert alarms["collector-nansen-failing"].threshold == 3
+    assert alarms["collector-nansen-stale"].period_seconds == 3 * 6 * 3600
+    # An override for a collector this env does not run is accepted and deploys nothing.
+    assert not any(a.startswith(("collector-newscatcher", "collector-cryptopanic")) for a in alarms)
+    assert "ratelimit-fail-open" in alarms
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,4 @@
-"""Monitoring: the 13 catalog alarms with ALARM+OK actions, the encrypted topic, the dashboard."""
+"""Monitoring: the env's catalog alarms with ALARM+OK actions, the encrypted topic, a dashboard."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from stack_templates import ENVS, SynthesizedEnv, ref_target
 
 from cdk_app.config import load
 from stacks.contract import alarm_catalog, names
+from stacks.contract.collector_schedule import interval_seconds
 from stacks.monitoring import alarm_description
 
 ALARM = "AWS::CloudWatch::Alarm"
@@ -41,12 +42,13 @@ def test_exactly_the_catalog_alarms_with_alarm_and_ok_actions(
     assert len(set(alarm_catalog.ALARM_IDS)) == len(alarm_catalog.ALARM_IDS)  # one alarm per id
     assert sorted(alarms) == sorted(names.alarm_name(env, i) for i in alarm_catalog.ALARM_IDS)
     (topic_id,) = synth.resources(names.MONITORING, TOPIC)
-    for alarm_id in alarm_catalog.ALARM_IDS:
-        props = alarms[names.alarm_name(env, alarm_id)]
+    for spec in synth.config.alarms():
+        props = alarms[names.alarm_name(env, spec.id)]
         assert props["AlarmActions"] == [{"Ref": topic_id}]
         assert props["OKActions"] == [{"Ref": topic_id}]
-        assert f"runbooks/{alarm_id}.md" in props["AlarmDescription"]
-        assert props["TreatMissingData"] == "notBreaching"
+        assert f"runbooks/{spec.id}.md" in props["AlarmDescription"]
+        assert props["TreatMissingData"] == spec.treat_missing_data
+        assert "ActionsEnabled" not in props  # armed; only a parked env mutes some
 
 
 def test_alarm_parameters_come_from_the_catalog_with_overrides(staging: SynthesizedEnv) -> None:
@@ -97,6 +99,58 @@ def test_ecs_alarms_watch_their_service(staging: SynthesizedEnv) -> None:
     assert props["MetricName"] == "CPUUtilization" and props["Namespace"] == "AWS/ECS"
 
 
+def test_collector_alarms_watch_their_runs_sized_from_the_schedule(
+    production: SynthesizedEnv,
+) -> None:
+    alarms = _alarms(production)
+    for collector, schedule in production.config.collectors.items():
+        interval = interval_seconds(schedule)
+        assert interval is not None
+        failing = alarms[names.alarm_name("production", f"collector-{collector}-failing")]
+        stale = alarms[names.alarm_name("production", f"collector-{collector}-stale")]
+        for props in (failing, stale):
+            assert props["Namespace"] == alarm_catalog.APP_NAMESPACE
+            assert {d["Name"]: d["Value"] for d in props["Dimensions"]} == {
+                "Environment": "production",
+                "Collector": collector,
+            }
+        assert (failing["MetricName"], failing["Statistic"]) == ("FailedRunsInARow", "Maximum")
+        assert (failing["Threshold"], failing["TreatMissingData"]) == (2, "ignore")
+        assert (stale["MetricName"], stale["Statistic"]) == ("SuccessfulRuns", "Sum")
+        assert stale["ComparisonOperator"] == "LessThanOrEqualToThreshold"
+        assert stale["TreatMissingData"] == "breaching"
+        assert stale["Period"] == min(86400, alarm_catalog.STALE_INTERVALS * interval)
+    assert alarms[names.alarm_name("production", "collector-cryptopanic-stale")]["Period"] == 2700
+
+
+def test_limiter_alarms_watch_the_backends_metrics(staging: SynthesizedEnv) -> None:
+    alarms = _alarms(staging)
+    for alarm_id, metric in (
+        ("ratelimit-fail-open", "RateLimitFailOpen"),
+        ("ratelimit-rejections-high", "RateLimitRejected"),
+    ):
+        props = alarms[names.alarm_name("staging", alarm_id)]
+        assert (props["Namespace"], props["MetricName"]) == (alarm_catalog.APP_NAMESPACE, metric)
+        assert {d["Name"]: d["Value"] for d in props["Dimensions"]} == {
+            "Environment": "staging",
+            "Service": "backend",
+        }
+
+
+def test_only_configured_collectors_get_alarms(synth_env: Callable) -> None:
+    config = dataclasses.replace(
+        load("staging"), collectors={"nansen": "cron(0 6 * * ? *)"}, alarm_thresholds={}
+    )
+    alarms = _alarms(synth_env(config))
+    collector_alarms = sorted(a for a in alarms if "-collector-" in a)
+    assert collector_alarms == [
+        names.alarm_name("staging", "collector-nansen-failing"),
+        names.alarm_name("staging", "collector-nansen-stale"),
+    ]
+    # A cron schedule has no fixed interval: the stale window is the one-day cap.
+    assert alarms[names.alarm_name("staging", "collector-nansen-stale")]["Period"] == 86400
+
+
 def test_topic_encrypted_with_rotating_key_and_ssl_only(staging: SynthesizedEnv) -> None:
     topic = staging.one(names.MONITORING, TOPIC)["Properties"]
     key_id = ref_target(topic["KmsMasterKeyId"])
@@ -143,8 +197,11 @@ def test_dashboard_graphs_every_alarm_with_its_threshold(production: Synthesized
         (line,) = graphs[title]["annotations"]["horizontal"]
         assert line["value"] == spec.threshold
     key_graphs = " ".join(t for t in graphs if t)
-    for word in ("ECS backend", "ECS frontend", "RDS", "Redis", "ALB"):
+    for word in ("ECS backend", "ECS frontend", "RDS", "Redis", "ALB", "Backend: limiter"):
         assert word in key_graphs
+    for collector in production.config.collectors:
+        assert f"collector-{collector}-stale (high)" in graphs
+        assert f"Collector {collector}: items fetched and stored" in graphs
 
 
 def _join(value) -> str:

@@ -107,6 +107,24 @@ def test_only_alarms_on_remaining_resources_are_deployed(
     assert alarm_names(full_env) == {names.alarm_name(ENV, i) for i in alarm_catalog.ALARM_IDS}
 
 
+def test_collector_alarms_stay_parked_with_their_actions_off(
+    parked_env: Templates, full_env: Templates
+) -> None:
+    def actions(env: Templates) -> dict[str, object]:
+        return {
+            a["Properties"]["AlarmName"]: a["Properties"].get("ActionsEnabled", True)
+            for a in _all(env, "AWS::CloudWatch::Alarm").values()
+        }
+
+    parked_actions = actions(parked_env)
+    muted = {name for name, enabled in parked_actions.items() if enabled is False}
+    assert muted == {
+        names.alarm_name(ENV, spec.id) for spec in alarm_catalog.ALARMS if spec.collector
+    }
+    assert names.alarm_name(ENV, "rds-cpu-high") not in muted
+    assert all(enabled is True for enabled in actions(full_env).values())
+
+
 def test_outputs_that_name_removed_resources_are_gone(parked_env: Templates) -> None:
     for part, keys in names.OUTPUTS_BY_STACK.items():
         outputs = set(parked_env[part].get("Outputs", {}))
