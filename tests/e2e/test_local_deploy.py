@@ -69,3 +69,25 @@ def test_outputs_name_real_resources(local_aws: Any) -> None:
     for alarm in alarms:
         if alarm["AlarmName"] in catalog_names:
             assert alarm["AlarmActions"] == [monitoring[names.Outputs.ALARM_TOPIC_ARN]]
+
+
+def test_the_apps_alarms_deploy_as_the_catalog_says(local_aws: Any) -> None:
+    from stacks.contract import alarm_catalog
+
+    session = local_aws.session
+    wanted = [spec for spec in ALARMS if spec.collector or spec.id.startswith("ratelimit-")]
+    found = session.client("cloudwatch").describe_alarms(
+        AlarmNames=[names.alarm_name(LOCAL_ENV, spec.id) for spec in wanted]
+    )["MetricAlarms"]
+    by_name = {alarm["AlarmName"]: alarm for alarm in found}
+    assert len(by_name) == len(wanted) == 2 + 2 * len(names.COLLECTORS)
+    for spec in wanted:
+        alarm = by_name[names.alarm_name(LOCAL_ENV, spec.id)]
+        assert alarm["Namespace"] == alarm_catalog.APP_NAMESPACE
+        assert alarm["MetricName"] == spec.metrics[0].name
+        assert alarm["TreatMissingData"] == spec.treat_missing_data
+        assert alarm["ActionsEnabled"] is True
+        dimensions = {d["Name"]: d["Value"] for d in alarm["Dimensions"]}
+        assert dimensions["Environment"] == LOCAL_ENV
+        if spec.collector:
+            assert dimensions["Collector"] == spec.collector
