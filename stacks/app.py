@@ -95,12 +95,8 @@ def build_env(app: cdk.App, config: EnvConfig) -> EnvStacks:
         target_group_full_names={}
         if lb is None
         else {
-            alarm_catalog.BACKEND_TARGET_GROUP: lb.target_groups[
-                names.BACKEND
-            ].target_group_full_name,
-            alarm_catalog.FRONTEND_TARGET_GROUP: lb.target_groups[
-                names.FRONTEND
-            ].target_group_full_name,
+            source: lb.target_groups[role].target_group_full_name
+            for role, source in alarm_catalog.TARGET_GROUP_SOURCES.items()
         },
         cluster_name=service.cluster.cluster_name,
         service_names={name: svc.service_name for name, svc in service.services.items()},

@@ -90,7 +90,7 @@ class MetricSources:
         """False for a source whose resource is absent (Redis and the ALB while parked)."""
         if source == Source.REDIS_NODE:
             return self.replication_group_id is not None
-        if source in (Source.ALB, Source.BACKEND_TARGET_GROUP, Source.FRONTEND_TARGET_GROUP):
+        if source == Source.ALB or source in catalog.TARGET_GROUP_SOURCES.values():
             return self.alb_full_name is not None
         return True
 

@@ -73,6 +73,11 @@ APP_BACKEND = Source.APP_BACKEND
 SOURCES: tuple[Source, ...] = tuple(Source)
 # Each ECS service is a source (a ValueError here names a service without one).
 SERVICE_SOURCES: dict[str, Source] = {service: Source(service) for service in names.SERVICES}
+# The target group of each service's role, as a source.
+TARGET_GROUP_SOURCES: dict[str, Source] = {
+    names.BACKEND: Source.BACKEND_TARGET_GROUP,
+    names.FRONTEND: Source.FRONTEND_TARGET_GROUP,
+}
 
 
 # The application's own metrics: EMF lines the backend and the collectors write to stdout

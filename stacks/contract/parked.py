@@ -33,15 +33,14 @@ if TYPE_CHECKING:
 
 # Alarm sources whose resources do not exist while parked.
 ABSENT_SOURCES = frozenset(
-    {catalog.REDIS_NODE, catalog.ALB, catalog.BACKEND_TARGET_GROUP, catalog.FRONTEND_TARGET_GROUP}
+    {catalog.REDIS_NODE, catalog.ALB, *catalog.TARGET_GROUP_SOURCES.values()}
 )
 # Stack outputs that name resources which do not exist while parked.
 ABSENT_OUTPUTS = frozenset(
     {
         names.Outputs.CACHE_REPLICATION_GROUP_ID,
         names.Outputs.LOAD_BALANCER_DNS_NAME,
-        names.Outputs.BACKEND_TARGET_GROUP_ARN,
-        names.Outputs.FRONTEND_TARGET_GROUP_ARN,
+        *names.TARGET_GROUP_ARN_OUTPUTS.values(),
         names.Outputs.COLLECTOR_RULE_NAMES,
     }
 )
