@@ -97,6 +97,15 @@ def test_records_outlive_their_stack_in_production(
                 assert "Retain" not in policies, logical_id
 
 
+def test_nothing_of_record_is_deleted_with_production_stacks(production: SynthesizedEnv) -> None:
+    """Beyond the record types: the access-log bucket and the alarm topic's key stay too."""
+    for type_ in ("AWS::S3::Bucket", "AWS::KMS::Key", *RECORD_TYPES):
+        found = _everywhere(production, type_)
+        assert found, type_
+        for logical_id, resource in found.items():
+            assert resource.get("DeletionPolicy") == "Retain", logical_id
+
+
 @pytest.mark.parametrize(("env", "protected"), [("staging", "false"), ("production", "true")])
 def test_load_balancer_deletion_protection(
     envs: dict[str, SynthesizedEnv], env: str, protected: str
