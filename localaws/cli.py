@@ -32,6 +32,13 @@ def _running_endpoint() -> str:
 @click.group()
 def local() -> None:
     """A local AWS (moto) to deploy the `local` environment into, without an AWS account."""
+    import importlib.util
+
+    if importlib.util.find_spec("moto") is None:
+        raise _fail(
+            "the local AWS needs moto: install the `local` extra "
+            "(pip install 'ohmycoins-infra[local]'; a checkout's `make setup` does)"
+        )
 
 
 @local.command()

@@ -10,6 +10,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from ops.checkout import require_checkout
 from ops.errors import OpsError
 from stacks.contract.names import STACK_PARTS, stack_name
 
@@ -56,6 +57,7 @@ def read_assembly(outdir: Path, env: str) -> dict[str, dict[str, Any]]:
 
 def synthesize(env: str, *, parked: bool) -> dict[str, dict[str, Any]]:
     """Synthesize `env` without validation (prices need no cdk-nag); return its templates."""
+    require_checkout("cost")
     with tempfile.TemporaryDirectory(prefix="ohmycoins-cost-") as tmp:
         outdir = Path(tmp) / "cdk.out"
         # The app runs under this interpreter's environment (cdk.json says `python -m cdk_app`).

@@ -17,7 +17,8 @@ import yaml
 from ops.incident.diagnostics import DIAGNOSTICS
 from stacks.contract.alarm_catalog import ALARM_IDS
 
-RUNBOOK_DIR = Path(__file__).resolve().parents[2] / "runbooks"
+# `runbooks/` of the repository: a symbolic link in a checkout, a copy (package data) in a wheel.
+RUNBOOK_DIR = (Path(__file__).parent / "runbooks").resolve()
 INDEX = "README.md"
 ALARM = "alarm"
 PROCEDURE = "procedure"

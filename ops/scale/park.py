@@ -17,6 +17,7 @@ from pathlib import Path
 
 from ops.aws.session import Aws
 from ops.aws.stack_outputs import StackOutputs
+from ops.checkout import require_checkout
 from ops.cost.estimate import Estimate
 from ops.errors import OpsError
 from ops.load_balancer import lift_deletion_protection
@@ -70,6 +71,7 @@ def run_cdk(command: Sequence[str]) -> int:
 
 def _require_cdk() -> None:
     """Refuse before changing anything when the deploy step could not run."""
+    require_checkout("park|unpark")
     if shutil.which("npx") is None or not (ROOT / "node_modules" / ".bin" / "cdk").exists():
         raise OpsError("the CDK CLI is not installed (run `make setup`); nothing changed")
 
