@@ -8,24 +8,34 @@ CHECKOV_VENV := .venv-checkov
 # pytest-xdist workers for `make test` and `make test-fast` (auto = one per core).
 PYTEST_WORKERS ?= auto
 
-.PHONY: setup services browser demo test test-fast lint typecheck bench clean
+.PHONY: setup lock services browser demo test test-fast lint typecheck bench clean
 
-setup: $(VENV)/.installed $(VENV)/.app-installed $(CHECKOV_VENV)/.installed node_modules/.installed
+setup: $(VENV)/.installed $(CHECKOV_VENV)/.installed node_modules/.installed
 
-$(VENV)/.installed: pyproject.toml
+# Every package from the hashed locks (pip refuses anything unpinned or whose hash differs); the
+# project itself, editable, on top. The venv's lock holds the infra package with its dev and local
+# extras, the bundled backend's requirements and the build backend.
+$(VENV)/.installed: requirements/dev.lock pyproject.toml
 	python3 -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements/dev.lock
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	touch $@
 
-# The bundled backend's dependencies (its single source: app_src/backend/requirements.txt).
-$(VENV)/.app-installed: $(VENV)/.installed app_src/backend/requirements.txt
-	$(PY) -m pip install --quiet --disable-pip-version-check -r app_src/backend/requirements.txt
-	touch $@
-
-$(CHECKOV_VENV)/.installed: requirements-checkov.txt
+$(CHECKOV_VENV)/.installed: requirements/checkov.lock
 	python3 -m venv $(CHECKOV_VENV)
-	$(CHECKOV_VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-checkov.txt
+	$(CHECKOV_VENV)/bin/pip install --quiet --disable-pip-version-check --require-hashes \
+		-r requirements/checkov.lock
 	touch $@
+
+# Rewrite the hashed locks from their sources (pyproject.toml, app_src/backend/requirements.txt,
+# requirements-checkov.txt, requirements/build.in), keeping every pin that still fits; run it after
+# changing a dependency. `make lock UPGRADE=--upgrade` moves every package to its newest version.
+LOCK := $(VENV)/bin/uv pip compile --quiet --generate-hashes --python-version 3.11 $(UPGRADE)
+lock: $(VENV)/.installed
+	$(LOCK) --extra dev pyproject.toml app_src/backend/requirements.txt requirements/build.in \
+		-o requirements/dev.lock
+	$(LOCK) app_src/backend/requirements.txt -o app_src/backend/requirements.lock
+	$(LOCK) requirements-checkov.txt -o requirements/checkov.lock
 
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund
@@ -56,7 +66,7 @@ test: setup services browser typecheck
 	$(PY) -m pytest -n $(PYTEST_WORKERS) --durations=10
 
 # No server and no CDK synth: ops against in-process moto, runbooks, config (tests/conftest.py).
-test-fast: $(VENV)/.installed $(VENV)/.app-installed
+test-fast: $(VENV)/.installed
 	$(PY) -m pytest -n $(PYTEST_WORKERS) -m "unit and not synth" --durations=5
 
 demo: setup

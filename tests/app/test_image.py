@@ -17,9 +17,9 @@ def instructions(name: str) -> list[str]:
     return [m.group(1).strip() for m in re.finditer(rf"^{name}\s+(.+)$", text, re.MULTILINE)]
 
 
-def test_base_image_is_an_exact_slim_tag() -> None:
+def test_base_image_is_an_exact_slim_tag_pinned_by_digest() -> None:
     [base] = instructions("FROM")
-    assert re.fullmatch(r"python:\d+\.\d+\.\d+-slim(-\w+)?", base), base
+    assert re.fullmatch(r"python:\d+\.\d+\.\d+-slim(-\w+)?@sha256:[0-9a-f]{64}", base), base
 
 
 def test_runs_as_a_non_root_user() -> None:
@@ -64,4 +64,5 @@ def test_requirements_are_exact_pins_and_installed_by_the_image() -> None:
     assert reqs
     for req in reqs:
         assert re.fullmatch(r"[A-Za-z0-9_.\-]+(\[[a-z0-9,]+\])?==[0-9][0-9A-Za-z.]*", req), req
-    assert "pip install --no-compile -r /app/requirements.txt" in DOCKERFILE
+    assert "COPY requirements.lock /app/requirements.lock" in DOCKERFILE
+    assert "pip install --no-compile --require-hashes -r /app/requirements.lock" in DOCKERFILE

@@ -22,7 +22,7 @@ def test_the_base_image_is_pinned_to_an_exact_unprivileged_tag():
     (base,) = instructions("FROM")
     image, _, tag = base.partition(":")
     assert image == "nginxinc/nginx-unprivileged"
-    assert re.fullmatch(r"\d+\.\d+\.\d+-alpine", tag), tag
+    assert re.fullmatch(r"\d+\.\d+\.\d+-alpine@sha256:[0-9a-f]{64}", tag), tag
 
 
 def test_the_image_runs_as_a_non_root_user_that_may_bind_port_80():
