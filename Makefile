@@ -30,8 +30,8 @@ $(CHECKOV_VENV)/.installed: requirements/checkov.lock
 # Rewrite the hashed locks from their sources (pyproject.toml, app_src/backend/requirements.txt,
 # requirements-checkov.txt, requirements/build.in), keeping every pin that still fits; run it after
 # changing a dependency. `make lock UPGRADE=--upgrade` moves every package to its newest version.
-LOCK := $(VENV)/bin/uv pip compile --quiet --generate-hashes --python-version 3.11 $(UPGRADE)
-lock: $(VENV)/.installed
+LOCK := $(VENV)/bin/uv pip compile --quiet --generate-hashes --python-version 3.11.7 $(UPGRADE)
+lock: | $(VENV)/.installed
 	$(LOCK) --extra dev pyproject.toml app_src/backend/requirements.txt requirements/build.in \
 		-o requirements/dev.lock
 	$(LOCK) app_src/backend/requirements.txt -o app_src/backend/requirements.lock
