@@ -1,4 +1,5 @@
-"""Shared click options: use these so every command behaves the same (DESIGN.md section 5)."""
+"""Shared click options: every command takes `--env`, `--json`, `--dry-run`, `--yes` and
+`--wait` the same way, so they behave the same (see the README's `ops` section)."""
 
 from __future__ import annotations
 
