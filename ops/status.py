@@ -8,7 +8,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, NotRequired, TypedDict, TypeVar, cast
 
 from ops import alarms, collector_runs, collectors, rds, services
-from ops.aws.session import Aws, ServiceName
+from ops.aws.session import Aws
 from ops.aws.stack_outputs import StackOutputs
 from ops.errors import OpsError, describe_aws_error, is_aws_error
 from ops.scale import state as scale_state
@@ -18,11 +18,6 @@ if TYPE_CHECKING:
     from typing_extensions import TypeIs
 
 T = TypeVar("T")
-
-CLIENTS: tuple[ServiceName, ...] = (
-    "ecs", "application-autoscaling", "rds", "elasticache", "elbv2", "cloudwatch", "ssm",
-    "cloudformation", "events", "cloudfront",
-)  # fmt: skip
 
 
 class SectionError(TypedDict):
@@ -246,8 +241,8 @@ def _read(future: Future[T]) -> T | SectionError:
 
 def collect(aws: Aws, outputs: StackOutputs, env: str) -> Status:
     """Every section of the status; a section that fails carries an `error` instead."""
-    for client in CLIENTS:  # create clients up front: creation is not thread-safe, calls are
-        aws.client(client)
+    # The sections create their clients as they go: Aws.client serializes creation (boto3's is
+    # not thread-safe), and the clients themselves are.
     for part in (names.DATA, names.SERVICE):
         outputs.of_stack(part)
     instance_id = outputs.value(names.Outputs.DATABASE_INSTANCE_ID)

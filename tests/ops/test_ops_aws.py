@@ -114,3 +114,18 @@ def test_unknown_profile_is_a_clean_failure(aws_env: None) -> None:
     result = CliRunner().invoke(cli, ["--profile", "no-such", "rds", "status", "--env", "staging"])
     assert result.exit_code == 1
     assert "no-such" in result.stderr and "Traceback" not in result.output
+
+
+def test_clients_created_from_many_threads_are_one_per_service(aws_env: None) -> None:
+    """`ops status` lets its sections create clients concurrently: one client each, no race."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    aws = Aws(region="ap-southeast-2")
+    services = ("ecs", "rds", "elbv2", "cloudwatch") * 8
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        clients = list(pool.map(aws.client, services))
+    by_service: dict[str, set[int]] = {}
+    for service, client in zip(services, clients, strict=True):
+        by_service.setdefault(service, set()).add(id(client))
+    assert all(len(ids) == 1 for ids in by_service.values())
+    assert clients[0].meta.service_model.service_name == "ecs"
