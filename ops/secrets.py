@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from ops import services
 from ops.aws.session import Aws
@@ -60,14 +60,24 @@ def _json_value(aws: Aws, arn: str) -> dict[str, Any]:
     return value
 
 
-def check(aws: Aws, outputs: StackOutputs) -> list[dict[str, Any]]:
+class SecretCheck(TypedDict):
+    """One secret's result in `ops secrets check` (never its value)."""
+
+    secret: str
+    arn: str
+    ok: bool
+    keys: list[str]
+    problems: list[str]
+
+
+def check(aws: Aws, outputs: StackOutputs) -> list[SecretCheck]:
     """One result per secret: AWSCURRENT present, keys present, no placeholder; no value shown."""
     from botocore.exceptions import ClientError
 
     app_arn = outputs.value(names.Outputs.APP_SECRET_ARN)
     wanted = referenced(task_definitions(aws, outputs))
     wanted.setdefault(app_arn, set()).update(names.APP_SECRET_KEYS)
-    results = []
+    results: list[SecretCheck] = []
     for arn, keys in sorted(wanted.items()):
         problems: list[str] = []
         try:
