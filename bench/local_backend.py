@@ -18,11 +18,11 @@ from pathlib import Path
 import httpx
 
 from stacks.contract.names import API_KEY_NAMES
+from stacks.contract.names import BACKEND_HEALTH_PATH as HEALTH_PATH
 
 ROOT = Path(__file__).resolve().parents[1]
 BACKEND_DIR = ROOT / "app_src" / "backend"
 SERVICES = ROOT / "scripts" / "services.sh"
-HEALTH_PATH = "/api/v1/utils/health-check/"
 
 
 def services_env(*, start: bool = True) -> dict[str, str]:

@@ -53,9 +53,11 @@ def test_without_postgres_liveness_passes_and_readiness_fails(tmp_path) -> None:
     import httpx
     from backend_testenv import backend_process, free_port
 
+    from stacks.contract.names import BACKEND_HEALTH_PATH  # what the target group checks
+
     overrides = {"POSTGRES_PORT": str(free_port())}
     with backend_process(overrides, tmp_path / "backend.log") as url:
-        assert httpx.get(f"{url}/api/v1/utils/health-check/", timeout=10).json() is True
+        assert httpx.get(f"{url}{BACKEND_HEALTH_PATH}", timeout=10).json() is True
         resp = httpx.get(f"{url}/api/v1/utils/ready", timeout=10)
         assert resp.status_code == 503
         checks = resp.json()["checks"]
