@@ -8,7 +8,7 @@ import click
 
 from ops.runbooks.library import Runbook
 from stacks.contract import names
-from stacks.contract.alarm_catalog import GREATER_OR_EQUAL, AlarmSpec, by_id
+from stacks.contract.alarm_catalog import AlarmSpec, by_id
 
 _INLINE_CODE = re.compile(r"`([^`]+)`")
 _BOLD = re.compile(r"\*\*([^*]+)\*\*")
@@ -26,7 +26,7 @@ def condition(spec: AlarmSpec) -> str:
     """When the alarm fires, in words, from its catalog entry (default threshold)."""
     metrics = ", ".join(f"{m.name} ({m.statistic})" for m in spec.metrics)
     what = f"{spec.expression} of {metrics}" if spec.expression else metrics
-    sign = ">=" if spec.comparison == GREATER_OR_EQUAL else "<="
+    sign = spec.comparison.sign
     minutes = spec.period_seconds / 60
     return (
         f"{what} {sign} {_threshold(spec)} in {spec.datapoints_to_alarm} of "

@@ -13,7 +13,7 @@ import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import IntEnum, StrEnum
-from typing import Literal
+from typing import Literal, assert_never
 
 from stacks.contract import names
 from stacks.contract.collector_schedule import DAY_SECONDS
@@ -36,6 +36,21 @@ class Comparison(StrEnum):
 
     GREATER_OR_EQUAL = "GreaterThanOrEqualToThreshold"
     LESS_OR_EQUAL = "LessThanOrEqualToThreshold"
+
+    @property
+    def sign(self) -> str:
+        """`>=` or `<=`, as the runbooks and `ops incident` print the threshold."""
+        return ">=" if self is Comparison.GREATER_OR_EQUAL else "<="
+
+    def breached(self, value: float, threshold: float) -> bool:
+        """True when `value` is on the alarming side of `threshold`."""
+        match self:
+            case Comparison.GREATER_OR_EQUAL:
+                return value >= threshold
+            case Comparison.LESS_OR_EQUAL:
+                return value <= threshold
+            case _:
+                assert_never(self)
 
 
 GREATER_OR_EQUAL = Comparison.GREATER_OR_EQUAL

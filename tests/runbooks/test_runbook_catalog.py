@@ -118,3 +118,13 @@ def test_readme_alarm_table_is_the_catalog() -> None:
     assert sorted(listed) == sorted(ALARM_IDS)
     for alarm_id, severity in listed.items():
         assert severity == by_id(alarm_id).severity.label, alarm_id
+
+
+def test_a_comparison_breaches_on_its_side_of_the_threshold() -> None:
+    from stacks.contract.alarm_catalog import Comparison
+
+    assert Comparison.GREATER_OR_EQUAL.breached(3, 3) and not Comparison.GREATER_OR_EQUAL.breached(
+        2, 3
+    )
+    assert Comparison.LESS_OR_EQUAL.breached(3, 3) and not Comparison.LESS_OR_EQUAL.breached(4, 3)
+    assert [c.sign for c in Comparison] == [">=", "<="]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from stacks.contract.alarm_catalog import GREATER_OR_EQUAL, LESS_OR_EQUAL, AlarmSpec
+from stacks.contract.alarm_catalog import AlarmSpec
 
 ALARM, OK = "ALARM", "OK"
 BREACHING, NOT_BREACHING, IGNORE = "breaching", "notBreaching", "ignore"
@@ -25,11 +25,7 @@ _STATISTICS = {
 
 
 def _breaches(alarm: AlarmSpec, value: float) -> bool:
-    if alarm.comparison == GREATER_OR_EQUAL:
-        return value >= alarm.threshold
-    if alarm.comparison == LESS_OR_EQUAL:
-        return value <= alarm.threshold
-    raise ValueError(f"comparison {alarm.comparison} is not replayed")
+    return alarm.comparison.breached(value, alarm.threshold)
 
 
 def _period_values(
