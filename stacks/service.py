@@ -205,8 +205,10 @@ class ServiceStack(Stack):
         lb = self.load_balancer
         outputs = {
             names.Outputs.CLUSTER_NAME: self.cluster.cluster_name,
-            names.Outputs.BACKEND_SERVICE_NAME: self.services[names.BACKEND].service_name,
-            names.Outputs.FRONTEND_SERVICE_NAME: self.services[names.FRONTEND].service_name,
+            **{
+                key: self.services[role].service_name
+                for role, key in names.SERVICE_NAME_OUTPUTS.items()
+            },
         }
         if self.edge is not None:
             outputs[names.Outputs.PUBLIC_URL] = self.edge.url
@@ -215,12 +217,8 @@ class ServiceStack(Stack):
             outputs[names.Outputs.PUBLIC_URL] = f"http://{lb.dns_name}"
         if lb is not None:
             outputs[names.Outputs.LOAD_BALANCER_DNS_NAME] = lb.dns_name
-            outputs[names.Outputs.BACKEND_TARGET_GROUP_ARN] = lb.target_groups[
-                names.BACKEND
-            ].target_group_arn
-            outputs[names.Outputs.FRONTEND_TARGET_GROUP_ARN] = lb.target_groups[
-                names.FRONTEND
-            ].target_group_arn
+            for role, key in names.TARGET_GROUP_ARN_OUTPUTS.items():
+                outputs[key] = lb.target_groups[role].target_group_arn
         if self.collector_rules:  # `ops scale --to 0` pauses these rules
             outputs[names.Outputs.COLLECTOR_RULE_NAMES] = ",".join(
                 rule.rule_name for rule in self.collector_rules.values()
