@@ -141,6 +141,8 @@ def certificate(aws: Aws, config: EnvConfig) -> Check:
 
     name = "certificate"
     arn, domain = config.certificate_arn, config.edge.domain_name
+    if not config.edge.cloudfront:
+        return _pass(name, "none: plain HTTP, acknowledged in edge.plain_http_reason")
     if arn is None or domain is None:
         return _pass(name, "no custom domain: CloudFront's *.cloudfront.net certificate")
     acm = aws.in_region(CLOUDFRONT_CERTIFICATE_REGION).client("acm")

@@ -118,6 +118,7 @@ def test_preflight_against_the_local_aws(local_aws: Any, deployed: Any) -> None:
         "database": "PASS",
     }
     assert "email:oncall@example.com" in rows["alarm subscription"]["detail"]
+    assert rows["certificate"]["detail"].startswith("none: plain HTTP, acknowledged")
     public_url = deployed[names.stack_name(ENV, names.SERVICE)][names.Outputs.PUBLIC_URL]
     assert public_url.startswith("http://")  # local: plain HTTP, acknowledged in local.yaml
     assert public_url in ops("status").output
