@@ -13,10 +13,16 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from ops.aws.session import Aws
 from ops.incident.evidence import Event, Evidence, guard, stamp
 from stacks.contract import names
+
+if TYPE_CHECKING:
+    from mypy_boto3_ecs import ECSClient
+    from mypy_boto3_ecs.type_defs import TaskTypeDef
+    from mypy_boto3_logs import CloudWatchLogsClient
 
 RUN_WINDOW = dt.timedelta(hours=24)
 MAX_RUNS = 10
@@ -27,24 +33,27 @@ MAX_STOPPED_TASKS = 20
 Lookup = Callable[[str], str]
 
 
-def backend_log_group(ecs: Any, lookup: Lookup) -> tuple[str, str]:
+def backend_log_group(ecs: ECSClient, lookup: Lookup) -> tuple[str, str]:
     """(log group, task family) of the backend's container, from its service's task definition."""
     cluster = lookup(names.Outputs.CLUSTER_NAME)
     service = lookup(names.Outputs.BACKEND_SERVICE_NAME)
     found = ecs.describe_services(cluster=cluster, services=[service]).get("services", [])
     if not found:
         raise LookupError(f"service {service} not found in cluster {cluster}")
-    definition = ecs.describe_task_definition(taskDefinition=found[0]["taskDefinition"])
-    definition = definition["taskDefinition"]
+    described = ecs.describe_task_definition(taskDefinition=found[0]["taskDefinition"])
+    definition = described["taskDefinition"]
     for container in definition.get("containerDefinitions", []):
         if container.get("name") == names.BACKEND:
-            options = (container.get("logConfiguration") or {}).get("options", {})
+            log_config = container.get("logConfiguration")
+            options = log_config.get("options", {}) if log_config else {}
             if options.get("awslogs-group"):
                 return options["awslogs-group"], definition["family"]
     raise LookupError(f"the {names.BACKEND} container of {definition['family']} has no awslogs")
 
 
-def run_records(logs: Any, group: str, collector: str, *, now: dt.datetime) -> list[dict[str, Any]]:
+def run_records(
+    logs: CloudWatchLogsClient, group: str, collector: str, *, now: dt.datetime
+) -> list[dict[str, Any]]:
     """The collector's EMF run lines of the last 24 hours, newest first (with their stream)."""
     query: dict[str, Any] = {
         "logGroupName": group,
@@ -84,7 +93,9 @@ def _run_line(record: dict[str, Any]) -> str:
     )
 
 
-def _stopped_tasks(ecs: Any, lookup: Lookup, family: str, collector: str) -> list[dict[str, Any]]:
+def _stopped_tasks(
+    ecs: ECSClient, lookup: Lookup, family: str, collector: str
+) -> list[TaskTypeDef]:
     """Recently stopped tasks of the backend's family whose command runs this collector."""
     cluster = lookup(names.Outputs.CLUSTER_NAME)
     arns = ecs.list_tasks(
@@ -108,7 +119,7 @@ def _is_metrics(message: str) -> bool:
     return isinstance(parsed, dict) and "_aws" in parsed
 
 
-def runs(aws: Any, lookup: Lookup, collector: str, *, now: dt.datetime) -> Evidence:
+def runs(aws: Aws, lookup: Lookup, collector: str, *, now: dt.datetime) -> Evidence:
     """The collector's latest runs (newest first) and its tasks that stopped without running."""
 
     def run(ev: Evidence) -> None:
@@ -122,7 +133,7 @@ def runs(aws: Any, lookup: Lookup, collector: str, *, now: dt.datetime) -> Evide
                 Event(_when(record), f"collector {collector}", f"run {record.get('Status', '?')}")
             )
         for task in _stopped_tasks(aws.client("ecs"), lookup, family, collector):
-            reasons = [c.get("reason") for c in task.get("containers", []) if c.get("reason")]
+            reasons = [c["reason"] for c in task.get("containers", []) if c.get("reason")]
             codes = [str(c["exitCode"]) for c in task.get("containers", []) if "exitCode" in c]
             text = "; ".join([task.get("stoppedReason", "no reason given"), *reasons])
             exit_codes = f" (exit {', '.join(codes)})" if codes else ""
@@ -136,7 +147,7 @@ def runs(aws: Any, lookup: Lookup, collector: str, *, now: dt.datetime) -> Evide
     return guard(f"collector-runs:{collector}", f"Collector {collector}: latest runs", run)
 
 
-def logs(aws: Any, lookup: Lookup, collector: str, *, now: dt.datetime) -> Evidence:
+def logs(aws: Aws, lookup: Lookup, collector: str, *, now: dt.datetime) -> Evidence:
     """The log lines of the collector's latest run (its task's stream), without metrics lines."""
 
     def run(ev: Evidence) -> None:
