@@ -194,3 +194,40 @@ def test_local_bundling_copies_the_projects_modules(tmp_path: Path) -> None:
         assert (tmp_path / path).is_file(), path
     assert not list(tmp_path.rglob("__pycache__"))
     assert not (tmp_path / "stacks" / "schedule.py").exists()  # no CDK code in the function
+
+
+BLOCKER = """
+import importlib.abc, sys
+FORBIDDEN = {"yaml", "aws_cdk", "cdk_app", "constructs", "jsii", "localaws", "moto", "cdk_nag"}
+class Block(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] in FORBIDDEN:
+            raise ImportError(f"{name} is not in the function's bundle")
+        return None
+sys.meta_path.insert(0, Block())
+sys.path = [p for p in sys.path if p not in ("", %(repo)r)]
+sys.path.insert(0, %(bundle)r)
+import ops.schedule.handler as h, ops.scale.engine, ops.schedule.run
+assert h.__file__.startswith(%(bundle)r), h.__file__
+print("imported", callable(h.handler))
+"""
+
+
+def test_the_bundle_imports_without_the_repository_yaml_or_the_cdk(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    CopySources().try_bundle(str(tmp_path), image=None)  # type: ignore[arg-type]
+    repo = str(Path(__file__).resolve().parents[2])
+    script = BLOCKER % {"repo": repo, "bundle": str(tmp_path)}
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    result = subprocess.run(  # noqa: S603 - fixed argv
+        [sys.executable, "-c", script],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "imported True"
