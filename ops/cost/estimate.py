@@ -10,6 +10,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, TypedDict
 
+from stacks.contract import names
+from stacks.contract.alarm_catalog import BACKEND_METRICS, COLLECTOR_METRICS
+
 if TYPE_CHECKING:  # type hints only: `ops cost --help` reads STATES without loading these
     from ops.cost.inventory import Inventory
     from ops.cost.prices import PriceTable
@@ -199,6 +202,13 @@ def estimate(
         "alarm_metric_month",
     )
     add("CloudWatch dashboards", inv.dashboards, "dashboard-months", "dashboard_month")
+    # The app's own metrics (EMF lines, alarm_catalog.BACKEND_METRICS / COLLECTOR_METRICS) are
+    # billed for the hours they are written: the backend's while it runs, each collector's while
+    # its schedule is on.
+    backend_runs = names.BACKEND in inv.tasks and tasks.get(names.BACKEND, 0) > 0
+    backend = len(BACKEND_METRICS) if backend_runs else 0
+    app_metrics = backend + len(COLLECTOR_METRICS) * len(task_hours)
+    add("CloudWatch metrics of the app", app_metrics, "metric-months", "custom_metric_month")
     ingest = (
         sum(tasks.get(name, 0) for name in inv.tasks) * assumptions["log_ingest_gb_per_task_month"]
     )

@@ -108,8 +108,18 @@ SUCCESSFUL_RUNS = "SuccessfulRuns"
 FAILED_RUNS_IN_A_ROW = "FailedRunsInARow"
 ITEMS_FETCHED = "ItemsFetched"
 ITEMS_STORED = "ItemsStored"
+RUN_DURATION = "RunDuration"
+# Every metric the app writes: per backend environment, and per collector (what `ops cost` bills).
+BACKEND_METRICS = (RATE_LIMIT_REJECTED, RATE_LIMIT_FAIL_OPEN, SERVER_ERRORS)
+COLLECTOR_METRICS = (
+    SUCCESSFUL_RUNS,
+    FAILED_RUNS_IN_A_ROW,
+    ITEMS_FETCHED,
+    ITEMS_STORED,
+    RUN_DURATION,
+)
 # What the dashboard graphs beside the alarms' own metrics.
-BACKEND_GRAPHED = (RATE_LIMIT_REJECTED, RATE_LIMIT_FAIL_OPEN, SERVER_ERRORS)
+BACKEND_GRAPHED = BACKEND_METRICS
 COLLECTOR_GRAPHED = (ITEMS_FETCHED, ITEMS_STORED)
 
 

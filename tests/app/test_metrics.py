@@ -71,9 +71,14 @@ def test_metric_names_and_dimensions_are_the_catalogs() -> None:
         if m.namespace == alarm_catalog.APP_NAMESPACE and m.source == alarm_catalog.APP_BACKEND
     }
     assert watched == {metrics.RATE_LIMIT_REJECTED, metrics.RATE_LIMIT_FAIL_OPEN}
-    assert set(alarm_catalog.BACKEND_GRAPHED) == set(metrics.BACKEND_METRICS)
+    assert set(alarm_catalog.BACKEND_METRICS) == set(metrics.BACKEND_METRICS)
+    run = metrics.collector_run(
+        environment="staging", collector="nansen", status="success", succeeded=True,
+        failed_in_a_row=0, fetched=1, stored=1, duration_s=0.5, errors=[],
+    )  # fmt: skip
+    assert metric_names(run) == set(alarm_catalog.COLLECTOR_METRICS)  # what `ops cost` bills
     shared = ("RATE_LIMIT_REJECTED", "RATE_LIMIT_FAIL_OPEN", "SERVER_ERRORS", "SUCCESSFUL_RUNS",
-              "FAILED_RUNS_IN_A_ROW", "ITEMS_FETCHED", "ITEMS_STORED")  # fmt: skip
+              "FAILED_RUNS_IN_A_ROW", "ITEMS_FETCHED", "ITEMS_STORED", "RUN_DURATION")  # fmt: skip
     for name in shared:
         assert getattr(metrics, name) == getattr(alarm_catalog, name), name
 

@@ -148,12 +148,14 @@ def test_running_estimate_recomputed_by_hand() -> None:
         + 1 * _raw("kms_key_month")
         + 3 * _raw("alarm_metric_month")
         + 1 * _raw("dashboard_month")
+        + (3 + 5) * _raw("custom_metric_month")  # the backend's metrics + one collector's
         + 3 * 0.5 * _raw("log_ingest_gb")
         + 2 * 0.5 * _raw("log_storage_gb_month")
     )
     assert est.total_usd == pytest.approx(expected, abs=0.05)
     lines = {line.resource: line.monthly_usd for line in est.lines}
     assert lines["NAT gateways"] == pytest.approx(2 * 730 * 0.059, abs=0.01)
+    assert lines["CloudWatch metrics of the app"] == pytest.approx(8 * 0.30, abs=0.01)
 
 
 def test_scaled_to_zero_drops_tasks_and_rds_hours_but_keeps_storage() -> None:
