@@ -11,6 +11,7 @@ from ops.aws.stack_outputs import StackOutputs
 from stacks.contract import names
 
 TIMEOUT_SECONDS = 10.0
+PAUSED_STATUS = 503  # what the edge answers on every path while parked (stacks/edge.py)
 CHECKS = {names.BACKEND: names.BACKEND_HEALTH_PATH, names.FRONTEND: names.FRONTEND_HEALTH_PATH}
 
 
@@ -44,3 +45,14 @@ def run(
         {"service": service, **check_url(base + path, timeout=timeout)}
         for service, path in CHECKS.items()
     ]
+
+
+def failure(results: list[dict[str, Any]]) -> str | None:
+    """Why the smoke test failed (None when it passed); a 503 from every path is the parked edge."""
+    failed = [r["service"] for r in results if not r["ok"]]
+    if not failed:
+        return None
+    message = f"smoke test failed for: {', '.join(failed)}"
+    if all(r["status"] == PAUSED_STATUS for r in results):
+        message += " (503 everywhere: a parked environment answers paused until `ops unpark`)"
+    return message

@@ -33,6 +33,6 @@ def smoke(obj: OpsContext, env: str, as_json: bool, timeout: float, base_url: st
             ("service", "url", "status", "time"),
         ),
     )
-    failed = [r["service"] for r in results if not r["ok"]]
-    if failed:
-        raise OpsError(f"smoke test failed for: {', '.join(failed)}")
+    problem = logic.failure(results)
+    if problem is not None:
+        raise OpsError(problem)

@@ -64,6 +64,17 @@ def test_smoke_fails_on_an_unhealthy_path(deployed: Deployed, alb: type[Handler]
     result = CliRunner().invoke(cli, ["smoke", "--env", "staging"], obj=deployed.context())
     assert result.exit_code == 1
     assert "503" in result.stdout and "backend" in result.stderr
+    assert "paused" not in result.stderr  # one path up: not the parked edge
+
+
+def test_smoke_names_the_parked_edge_when_every_path_is_503(
+    deployed: Deployed, alb: type[Handler]
+) -> None:
+    alb.healthy = set()
+    result = CliRunner().invoke(cli, ["smoke", "--env", "staging"], obj=deployed.context())
+    assert result.exit_code == 1
+    assert "smoke test failed for: backend, frontend" in result.stderr
+    assert "parked environment answers paused" in result.stderr
 
 
 def test_smoke_fails_when_unreachable(deployed: Deployed) -> None:
