@@ -154,8 +154,9 @@ def test_production_web_acl_managed_rules_and_a_rate_limit_well_above_the_apps(
     assert rules[RATE_RULE]["Action"] == {"Block": {}}
     assert rate["Limit"] == production.config.waf.rate_limit_per_5_minutes
     assert rate["EvaluationWindowSec"] == 300
-    # The app allows 60 requests a minute per client (300 per 5 minutes, admins 5x): far below.
-    assert rate["Limit"] > 5 * 60 * 5
+    # The app allows 60 requests a minute per user or address, admins 5x: five admins at their
+    # limit behind one address stay under the WAF's bound.
+    assert rate["Limit"] >= 5 * (60 * 5) * 5
     # Behind CloudFront the ALB sees CloudFront's addresses: count the header the edge sets.
     assert rate["AggregateKeyType"] == "FORWARDED_IP"
     assert rate["ForwardedIPConfig"] == {
