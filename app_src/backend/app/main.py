@@ -122,7 +122,7 @@ def create_app() -> FastAPI:
     )
     if settings.CONTENT_DIGEST_ENABLED:
         app.add_middleware(ContentDigestMiddleware)
-    app.add_middleware(metrics.ServerErrorCounter)  # outermost: sees every answer
+    app.add_middleware(metrics.ServerErrorCounter)  # counts every answer of the ones inside
     if (
         settings.CLIENT_ADDRESS_HEADER
     ):  # behind CloudFront: the viewer's address, before the limiter
