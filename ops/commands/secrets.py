@@ -70,8 +70,11 @@ def secrets_set(
          "services for running tasks to read it")  # fmt: skip
 
 
+REDIS_AUTH = "REDIS_AUTH"  # `ops secrets rotate REDIS_AUTH`: the cache's AUTH token
+
+
 @secrets.command("rotate")
-@click.argument("key", type=click.Choice(names.APP_SECRET_KEYS))
+@click.argument("key", type=click.Choice((*names.APP_SECRET_KEYS, REDIS_AUTH)))
 @env_option
 @json_option
 @dry_run_option
@@ -84,11 +87,17 @@ def secrets_rotate(
 
     A provider's API key comes from stdin or a hidden prompt and is checked by a one-page run of
     its collector; SECRET_KEY (the JWT signing key) is generated, and the backend keeps accepting
-    tokens signed with the previous key for one token lifetime.
+    tokens signed with the previous key for one token lifetime. REDIS_AUTH generates a new cache
+    AUTH token: ROTATE (both work), new secret version, redeploy, then SET (only the new one).
     """
-    from ops import rotation
+    from ops import redis_auth, rotation
 
     aws, outputs = obj.aws(env), obj.outputs(env)
+    if key == REDIS_AUTH:
+        if not dry_run:
+            confirm(env=env, action="rotate the Redis AUTH token (ROTATE, redeploy, SET)", yes=yes)
+        finish(redis_auth.rotate(aws, outputs, env, dry_run=dry_run), as_json=as_json)
+        return
     generated = key == names.JWT_SIGNING_KEY
     value = rotation.generated_signing_key() if generated else _read_value()
     if not dry_run:

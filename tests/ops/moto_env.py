@@ -151,6 +151,9 @@ def build(env: str = ENV) -> Deployed:
         Name=names.resource_name(env, "db-credentials"),
         SecretString=json.dumps({"username": "ohmycoins", "password": "p"}),
     )["ARN"]
+    redis_arn = sm.create_secret(
+        Name=names.resource_name(env, "redis-auth"), SecretString="initial-redis-auth-token"
+    )["ARN"]
     cluster = names.resource_name(env, "cluster")
     ecs.create_cluster(clusterName=cluster)
     logs_group = f"/ecs/{names.resource_name(env, 'backend')}"
@@ -168,6 +171,7 @@ def build(env: str = ENV) -> Deployed:
         "cache": cache_id,
         "app_secret": app_arn,
         "db_secret": db_arn,
+        "redis_secret": redis_arn,
         "log_group": logs_group,
         "subnet": subnets[0],
     }
@@ -189,7 +193,10 @@ def build(env: str = ENV) -> Deployed:
         if role == names.BACKEND:
             container["secrets"] = [
                 {"name": key, "valueFrom": f"{app_arn}:{key}::"} for key in names.APP_SECRET_KEYS
-            ] + [{"name": "POSTGRES_PASSWORD", "valueFrom": f"{db_arn}:password::"}]
+            ] + [
+                {"name": "POSTGRES_PASSWORD", "valueFrom": f"{db_arn}:password::"},
+                {"name": "REDIS_PASSWORD", "valueFrom": redis_arn},
+            ]
         task_def = ecs.register_task_definition(
             family=names.resource_name(env, role),
             containerDefinitions=[container],

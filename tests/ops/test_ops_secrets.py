@@ -22,6 +22,7 @@ def test_references_come_from_the_task_definitions(deployed: Deployed) -> None:
     assert found == {
         deployed.ids["app_secret"]: set(names.APP_SECRET_KEYS),
         deployed.ids["db_secret"]: {"password"},
+        deployed.ids["redis_secret"]: set(),  # the whole secret: a plain string
     }
 
 
@@ -31,7 +32,9 @@ def test_check_passes_on_a_healthy_environment(deployed: Deployed) -> None:
     )
     assert result.exit_code == 0, result.output
     rows = json.loads(result.stdout)
-    assert {r["arn"] for r in rows} == {deployed.ids["app_secret"], deployed.ids["db_secret"]}
+    assert {r["arn"] for r in rows} == {
+        deployed.ids[name] for name in ("app_secret", "db_secret", "redis_secret")
+    }
     assert all(r["ok"] for r in rows)
     assert "value-of-" not in result.output
 
