@@ -157,6 +157,7 @@ class ScaleSchedule(Construct):
             role=self.role,
             log_group=logs,
             retry_attempts=0,  # a failed run reports on the alarm topic; it is never re-run blind
+            max_event_age=Duration.hours(1),  # throttled by the emergency stop: dropped, not late
             environment={
                 "OHMYCOINS_ENV": env_name,
                 "OHMYCOINS_ALARM_TOPIC_ARN": topic.topic_arn,

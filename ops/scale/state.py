@@ -190,7 +190,10 @@ def parse(document: Any) -> ScaleState:
 
 
 def holder() -> str:
-    """Who is running this `ops`: user@host and process id."""
+    """Who is running this `ops`: user@host and process id, or the scheduled-scale function."""
+    function = os.environ.get("AWS_LAMBDA_FUNCTION_NAME")
+    if function:  # the sandbox's user and host name nobody
+        return f"function {function} pid {os.getpid()}"
     try:
         user = getpass.getuser()
     except (KeyError, OSError):

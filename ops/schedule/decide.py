@@ -15,6 +15,8 @@ from stacks.contract.schedule import DOWN, UP
 
 # A skip names one occurrence; a run this close to it is that occurrence.
 SKIP_TOLERANCE = timedelta(minutes=30)
+# A run delivered this long after its time (e.g. held back by the emergency stop) does nothing.
+STALE_AFTER = timedelta(minutes=30)
 
 
 class Decision(Enum):
@@ -23,6 +25,7 @@ class Decision(Enum):
     RUN = "run"
     DISABLED = "disabled"  # schedule.enabled: false
     PARKED = "parked"  # the environment is parked: the schedule does nothing
+    STALE = "stale"  # delivered long after its time: the moment has passed
     HELD = "held"  # `ops schedule hold` until a later time
     SKIPPED = "skipped"  # `ops schedule skip --next <this direction>`
     KEPT_DOWN = "kept down"  # a person (or park) scaled it down: the schedule leaves it
@@ -58,16 +61,19 @@ def decide(
     action: str,
     *,
     when: datetime,
+    now: datetime,
     enabled: bool,
     parked: bool,
     requests: Requests,
     state: ScaleState | None,
 ) -> Verdict:
-    """The decision for a run of `action` (up or down) scheduled at `when`."""
+    """The decision for a run of `action` (up or down) scheduled at `when`, run at `now`."""
     if not enabled:
         return Verdict(Decision.DISABLED, "schedule.enabled is false")
     if parked or (state is not None and state.pending and state.actor is Actor.PARK):
         return Verdict(Decision.PARKED, "the environment is parked; `ops unpark` brings it back")
+    if now - when > STALE_AFTER:
+        return Verdict(Decision.STALE, f"scheduled at {when.isoformat()}, delivered at {now}")
     if requests.held_at(when):
         return Verdict(Decision.HELD, f"held until {requests.hold_until} by {requests.hold_by}")
     if skip_matches(requests, action, when):

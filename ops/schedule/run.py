@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import UTC, datetime
 
 from ops.aws.session import Aws
 from ops.aws.stack_outputs import StackOutputs
@@ -98,6 +98,7 @@ def run(
     lock_attempts: int = LOCK_ATTEMPTS,
     lock_retry_seconds: float = LOCK_RETRY_SECONDS,
     sleep: Callable[[float], None] = time.sleep,
+    now: datetime | None = None,
 ) -> RunResult:
     """Decide, then scale (or not); record the last run. `when` is the scheduled time (aware)."""
     if action not in (UP, DOWN):
@@ -106,6 +107,7 @@ def run(
     verdict = decide(
         action,
         when=when,
+        now=now or datetime.now(UTC),
         enabled=enabled,
         parked=parked,
         requests=requests,

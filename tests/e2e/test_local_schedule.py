@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -105,6 +106,7 @@ def test_handler_down_then_up_leaves_the_env_as_it_was(
         {"action": "down", "scheduled_time": "2026-12-07T07:00:00Z"},
         seconds=600,
         poll_seconds=0.2,
+        now=datetime(2026, 12, 7, 7, 0, 5, tzinfo=UTC),
         **common,
     )
     assert down["decision"] == "run" and down["report"]["ok"], down
@@ -121,6 +123,7 @@ def test_handler_down_then_up_leaves_the_env_as_it_was(
         {"action": "up", "scheduled_time": "2026-12-07T21:00:00Z"},
         seconds=600,
         poll_seconds=0.2,
+        now=datetime(2026, 12, 7, 21, 0, 5, tzinfo=UTC),
         **common,
     )
     assert up["decision"] == "run" and up["report"]["ok"], up

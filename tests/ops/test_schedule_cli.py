@@ -105,6 +105,7 @@ def test_status_shows_the_last_failed_run(deployed: Deployed) -> None:
         enabled=True,
         seconds=60,
         sleep=lambda _: None,
+        now=datetime(2026, 12, 7, 7, 30, tzinfo=UTC),
     )
     text = _invoke(deployed, "status").output
     assert "last run: down at Mon 2026-12-07 18:30 AEDT, run, FAILED" in text
@@ -141,6 +142,7 @@ def test_every_call_of_a_scheduled_round_trip_is_in_the_functions_policy(
             enabled=True,
             seconds=600,
             poll_seconds=0,
+            now=datetime.fromisoformat(when.replace("Z", "+00:00")),
             **options,
         )
         assert result["report"]["ok"], result

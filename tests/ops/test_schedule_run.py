@@ -63,6 +63,7 @@ def _run(
 ) -> dict[str, Any]:
     options.setdefault("poll_seconds", 0)
     options.setdefault("sleep", lambda _: None)
+    options.setdefault("now", when + timedelta(seconds=5))  # delivered on time
     return entry.handle(
         {"action": action, "scheduled_time": when.isoformat()},
         aws=aws or deployed.aws(),
@@ -301,3 +302,11 @@ def test_lambda_entry_point_reads_its_environment(
     result = entry.handler({"action": "down", "scheduled_time": "2026-12-07T07:30:00Z"}, Context())
     assert result["decision"] == "parked"
     assert result["scheduled_scale"]["scheduled_time"] == WHEN.isoformat()
+
+
+def test_a_run_delivered_long_after_its_time_does_nothing(deployed: Deployed) -> None:
+    late = WHEN + timedelta(hours=2)  # e.g. held back while the function was stopped
+    result = _run(deployed, "down", now=late)
+    assert result["decision"] == "stale"
+    assert set(_snapshot(deployed)["desired"].values()) == {1}
+    assert _run(deployed, "down", now=WHEN + timedelta(minutes=10))["decision"] == "run"
