@@ -374,3 +374,15 @@ def test_park_stops_before_deploying_when_the_protection_cannot_be_lifted(
     assert [s.resource for s in report.failed] == ["load balancer"]
     assert load_balancer.lift_deletion_protection(aws, ENV, dry_run=True).startswith("would")
     assert _protection(aws, arn) == "true"
+
+
+def test_lifting_the_protection_is_idempotent_and_tolerates_no_load_balancer(aws: Aws) -> None:
+    from ops import load_balancer
+
+    assert load_balancer.lift_deletion_protection(aws, ENV, dry_run=False).startswith("no load")
+    arn = _protected_alb(aws)
+    assert load_balancer.lift_deletion_protection(aws, ENV, dry_run=False).startswith("deletion")
+    assert _protection(aws, arn) == "false"
+    assert load_balancer.lift_deletion_protection(aws, ENV, dry_run=False) == (
+        "deletion protection already off"
+    )
