@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from ops.context import OpsContext
-from ops.options import dry_run_option, env_option, json_option, reading_options, yes_option
+from ops.options import (
+    F,
+    dry_run_option,
+    env_option,
+    json_option,
+    reading_options,
+    yes_option,
+)
 from stacks.contract.schedule import DIRECTIONS
+
+if TYPE_CHECKING:
+    from datetime import datetime
 
 
 @click.group()
@@ -16,7 +26,7 @@ def schedule() -> None:
     """The scale schedule: next runs, last run, skip one, hold all until a time."""
 
 
-def _now() -> Any:
+def _now() -> datetime:
     from datetime import UTC, datetime
 
     return datetime.now(UTC)
@@ -77,7 +87,7 @@ def schedule_status(obj: OpsContext, env: str, as_json: bool) -> None:
     emit(data, as_json=as_json, text=_text)
 
 
-def _changing(func: Any) -> Any:
+def _changing(func: F) -> F:
     for option in (yes_option, dry_run_option, json_option, env_option):
         func = option(func)
     return func

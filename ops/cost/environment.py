@@ -21,7 +21,7 @@ from ops.cost.synth import synthesize
 from stacks.contract import names
 
 if TYPE_CHECKING:
-    from cdk_app.config import EnvConfig
+    from cdk_app.config import EnvConfig, ScheduleConfig
     from ops.aws.session import Aws
     from ops.aws.stack_outputs import StackOutputs
 
@@ -70,7 +70,8 @@ def estimate_states(
 
     def priced(state: str) -> Estimate:
         if state == SCHEDULED:
-            return _scheduled(config, priced(RUNNING), priced(SCALED_TO_ZERO))
+            assert config.schedule is not None  # refused above without one
+            return _scheduled(config.schedule, priced(RUNNING), priced(SCALED_TO_ZERO))
         running = state == RUNNING
         tasks = {n: s.min_tasks for n, s in config.services.items()} if running else {}
         est = estimate(
@@ -92,27 +93,26 @@ def estimate_states(
     return [priced(state) for state in states]
 
 
-def _scheduled(config: Any, running: Estimate, resting: Estimate) -> Estimate:
+def _scheduled(schedule: ScheduleConfig, running: Estimate, resting: Estimate) -> Estimate:
     """Running for the schedule's hours up a week, scaled to zero for the rest."""
-    weekly = config.schedule.weekly()
+    weekly = schedule.weekly()
     hours = weekly.hours_up_per_week()
     est = blend(running, resting, up_fraction=hours / HOURS_PER_WEEK, state=SCHEDULED)
     est.notes += [
-        f"scheduled = running {hours:g} h of {HOURS_PER_WEEK} h a week (up {config.schedule.up}, "
-        f"down {config.schedule.down}, {weekly.timezone}), scaled to zero the rest",
+        f"scheduled = running {hours:g} h of {HOURS_PER_WEEK} h a week (up {schedule.up}, "
+        f"down {schedule.down}, {weekly.timezone}), scaled to zero the rest",
         f"{est.total_usd / running.total_usd:.0%} of always-on running "
         f"(${running.total_usd:,.2f}); the floor, always scaled to zero, is "
         f"{resting.total_usd / running.total_usd:.0%}",
         *(n for n in running.notes if n != RUNNING_NOTE),
     ]
-    if not config.schedule.enabled:
+    if not schedule.enabled:
         est.notes.append("the schedule is disabled (schedule.enabled: false): it does not run")
     return est
 
 
-def deployed_templates(aws: Any, env: str) -> dict[str, dict[str, Any]]:
+def deployed_templates(aws: Aws, env: str) -> dict[str, dict[str, Any]]:
     """The deployed templates of `env`'s stacks (a stack that does not exist is skipped)."""
-    import json
 
     from botocore.exceptions import ClientError
 
@@ -126,8 +126,19 @@ def deployed_templates(aws: Any, env: str) -> dict[str, dict[str, Any]]:
             if "does not exist" in str(exc):
                 continue
             raise
-        templates[stack] = json.loads(body) if isinstance(body, str) else dict(body)
+        templates[stack] = _template(body)
     return templates
+
+
+def _template(body: object) -> dict[str, Any]:
+    """botocore decodes a JSON template body into a dict; a YAML one stays a string."""
+    if isinstance(body, str):
+        import json
+
+        return dict(json.loads(body))
+    if isinstance(body, dict):
+        return dict(body)
+    raise TypeError(f"unexpected template body: {type(body).__name__}")
 
 
 def current_burn(aws: Aws, env: str, *, outputs: StackOutputs | None = None) -> Estimate:
