@@ -20,6 +20,11 @@ from ops.schedule import handler as entry
 from stacks.contract import names
 
 ENV = LOCAL_ENV
+NONE = {
+    "DynamicScalingInSuspended": False,
+    "DynamicScalingOutSuspended": False,
+    "ScheduledScalingSuspended": False,
+}
 
 
 @pytest.fixture(scope="module")
@@ -54,7 +59,10 @@ def _snapshot(session: Any, outputs: dict[str, dict[str, str]]) -> dict[str, Any
     db = session.client("rds").describe_db_instances(DBInstanceIdentifier=instance)
     return {
         "desired": {s["serviceName"]: s["desiredCount"] for s in described},
-        "bounds": {t["ResourceId"]: (t["MinCapacity"], t["MaxCapacity"]) for t in targets},
+        "bounds": {  # moto leaves SuspendedState out until it is set; AWS always returns it
+            t["ResourceId"]: (t["MinCapacity"], t["MaxCapacity"], t.get("SuspendedState", NONE))
+            for t in targets
+        },
         "alarms": {a["AlarmName"]: a["ActionsEnabled"] for a in alarms},
         "rules": {rule: events.describe_rule(Name=rule)["State"] for rule in rules},
         "db": db["DBInstances"][0]["DBInstanceStatus"],
@@ -113,6 +121,8 @@ def test_handler_down_then_up_leaves_the_env_as_it_was(
     during = _snapshot(session, deployed)
     assert set(during["desired"].values()) == {0} and during["db"] == "stopped"
     assert not any(during["alarms"].values()) and set(during["rules"].values()) == {"DISABLED"}
+    pinned = (0, 0, {key: True for key in NONE})  # autoscaling pinned, scaling suspended
+    assert list(during["bounds"].values()) == [pinned, pinned]
     status = CliRunner().invoke(cli, ["schedule", "status", "--env", ENV, "--json"])
     assert status.exit_code == 0, status.output
     data = json.loads(status.stdout)
