@@ -129,3 +129,23 @@ def test_clients_created_from_many_threads_are_one_per_service(aws_env: None) ->
         by_service.setdefault(service, set()).add(id(client))
     assert all(len(ids) == 1 for ids in by_service.values())
     assert clients[0].meta.service_model.service_name == "ecs"
+
+
+def test_every_typed_client_has_its_stubs_pinned_and_locked() -> None:
+    """A service Aws.client serves needs its boto3-stubs extra (else the type gate fails in CI)."""
+    import tomllib
+    import typing
+    from pathlib import Path
+
+    from packaging.requirements import Requirement
+
+    from ops.aws.session import ServiceName
+
+    root = Path(__file__).resolve().parents[2]
+    dev = tomllib.loads((root / "pyproject.toml").read_text())["project"]["optional-dependencies"]
+    [stubs] = [Requirement(r) for r in dev["dev"] if Requirement(r).name == "boto3-stubs"]
+    services = set(typing.get_args(ServiceName))
+    assert services <= stubs.extras, sorted(services - stubs.extras)
+    lock = (root / "requirements" / "dev.lock").read_text()
+    missing = [s for s in services if f"\nmypy-boto3-{s}==" not in lock]
+    assert not missing, f"run `make lock`: {missing}"
