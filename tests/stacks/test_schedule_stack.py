@@ -183,6 +183,7 @@ def test_cdk_nag_passes_with_the_acknowledgements(account: str | None) -> None:
 
 
 def test_local_bundling_copies_the_projects_modules(tmp_path: Path) -> None:
+    # Local bundling never uses the Docker image the CDK passes (its type says required).
     assert CopySources().try_bundle(str(tmp_path), image=None) is True  # type: ignore[arg-type]
     for path in (
         "ops/schedule/handler.py",
@@ -217,6 +218,7 @@ def test_the_bundle_imports_without_the_repository_yaml_or_the_cdk(tmp_path: Pat
     import subprocess
     import sys
 
+    # Local bundling never uses the Docker image (see above).
     CopySources().try_bundle(str(tmp_path), image=None)  # type: ignore[arg-type]
     repo = str(Path(__file__).resolve().parents[2])
     script = BLOCKER % {"repo": repo, "bundle": str(tmp_path)}
