@@ -60,6 +60,15 @@ def _json_value(aws: Aws, arn: str) -> dict[str, Any]:
     return value
 
 
+def _missing(key: str) -> str:
+    """The problem line of a key absent from a secret, with the fix where one command is it."""
+    if key in (names.JWT_PREVIOUS_KEY, names.JWT_ROTATED_AT):
+        # An app secret created before the backend read these: a rotation writes both.
+        fix = f"run `ops secrets rotate {names.JWT_SIGNING_KEY}` before deploying"
+        return f"key {key} missing: {fix}"
+    return f"key {key} missing"
+
+
 class SecretCheck(TypedDict):
     """One secret's result in `ops secrets check` (never its value)."""
 
@@ -76,7 +85,8 @@ def check(aws: Aws, outputs: StackOutputs) -> list[SecretCheck]:
 
     app_arn = outputs.value(names.Outputs.APP_SECRET_ARN)
     wanted = referenced(task_definitions(aws, outputs))
-    wanted.setdefault(app_arn, set()).update(names.APP_SECRET_KEYS)
+    # The keys the stacks inject, even before a deploy makes the task definitions reference them.
+    wanted.setdefault(app_arn, set()).update(names.APP_SECRET_INJECTED_KEYS)
     results: list[SecretCheck] = []
     for arn, keys in sorted(wanted.items()):
         problems: list[str] = []
@@ -95,7 +105,7 @@ def check(aws: Aws, outputs: StackOutputs) -> list[SecretCheck]:
             problems.append('no AWSCURRENT version: ECS tasks fail with "can\'t find AWSCURRENT"')
         elif keys:
             value = _json_value(aws, arn)
-            problems += [f"key {k} missing" for k in sorted(keys) if k not in value]
+            problems += [_missing(k) for k in sorted(keys) if k not in value]
             problems += [
                 f"key {k} is still the placeholder"
                 for k in sorted(keys)

@@ -90,7 +90,7 @@ def backend_secrets(data: DataStack) -> dict[str, ecs.Secret]:
         "POSTGRES_PASSWORD": ecs.Secret.from_secrets_manager(data.database_secret, "password"),
         "REDIS_PASSWORD": ecs.Secret.from_secrets_manager(data.cache.auth_secret),
     }
-    for key in names.APP_SECRET_KEYS:
+    for key in names.APP_SECRET_INJECTED_KEYS:
         secrets[key] = ecs.Secret.from_secrets_manager(data.app_secret, key)
     return secrets
 

@@ -151,4 +151,6 @@ APP_SECRET_KEYS: tuple[str, ...] = (JWT_SIGNING_KEY, *API_KEY_NAMES)
 # rotation and when it happened, so the backend still accepts tokens it signed for one lifetime.
 JWT_PREVIOUS_KEY = "SECRET_KEY_PREVIOUS"
 JWT_ROTATED_AT = "SECRET_KEY_ROTATED_AT"
+# Every key of the app secret that ECS injects into the backend (a missing one fails task start).
+APP_SECRET_INJECTED_KEYS: tuple[str, ...] = (*APP_SECRET_KEYS, JWT_PREVIOUS_KEY, JWT_ROTATED_AT)
 PLACEHOLDER = "CHANGE_ME_PLACEHOLDER"

@@ -144,6 +144,7 @@ def build(env: str = ENV) -> Deployed:
     )
     sm = client("secretsmanager")
     app_value = {key: f"value-of-{key.lower()}" for key in names.APP_SECRET_KEYS}
+    app_value |= {names.JWT_PREVIOUS_KEY: "", names.JWT_ROTATED_AT: ""}  # as stacks/data.py
     app_arn = sm.create_secret(
         Name=names.resource_name(env, "app"), SecretString=json.dumps(app_value)
     )["ARN"]
@@ -192,7 +193,8 @@ def build(env: str = ENV) -> Deployed:
         }
         if role == names.BACKEND:
             container["secrets"] = [
-                {"name": key, "valueFrom": f"{app_arn}:{key}::"} for key in names.APP_SECRET_KEYS
+                {"name": key, "valueFrom": f"{app_arn}:{key}::"}
+                for key in names.APP_SECRET_INJECTED_KEYS
             ] + [
                 {"name": "POSTGRES_PASSWORD", "valueFrom": f"{db_arn}:password::"},
                 {"name": "REDIS_PASSWORD", "valueFrom": redis_arn},

@@ -20,7 +20,7 @@ def test_references_come_from_the_task_definitions(deployed: Deployed) -> None:
     defs = secrets.task_definitions(deployed.aws(), deployed.outputs())
     found = secrets.referenced(defs)
     assert found == {
-        deployed.ids["app_secret"]: set(names.APP_SECRET_KEYS),
+        deployed.ids["app_secret"]: set(names.APP_SECRET_INJECTED_KEYS),
         deployed.ids["db_secret"]: {"password"},
         deployed.ids["redis_secret"]: set(),  # the whole secret: a plain string
     }
@@ -51,6 +51,22 @@ def test_placeholder_and_missing_key_fail(deployed: Deployed) -> None:
     result = CliRunner().invoke(cli, ["secrets", "check", "--env", "staging"],
                                 obj=deployed.context())  # fmt: skip
     assert result.exit_code == 1 and names.PLACEHOLDER not in result.output
+
+
+def test_an_app_secret_from_before_the_jwt_grace_keys_is_caught_with_its_fix(
+    deployed: Deployed,
+) -> None:
+    # Created before SECRET_KEY_PREVIOUS/ROTATED_AT existed, and task definitions not yet
+    # deployed with them: the check still wants them, since the next deploy injects them.
+    value = {key: f"value-of-{key.lower()}" for key in names.APP_SECRET_KEYS}
+    arn = deployed.ids["app_secret"]
+    deployed.client("secretsmanager").put_secret_value(SecretId=arn, SecretString=json.dumps(value))
+    problems = _check(deployed)[arn]["problems"]
+    fix = "run `ops secrets rotate SECRET_KEY` before deploying"
+    assert problems == [
+        f"key SECRET_KEY_PREVIOUS missing: {fix}",
+        f"key SECRET_KEY_ROTATED_AT missing: {fix}",
+    ]
 
 
 def test_missing_awscurrent_is_caught(deployed: Deployed) -> None:

@@ -26,8 +26,13 @@ def _container(synth: SynthesizedEnv, service: str) -> dict:
 def test_backend_gets_every_secret_through_ecs_secrets(staging: SynthesizedEnv) -> None:
     container = _container(staging, names.BACKEND)
     secrets = {item["Name"]: item["ValueFrom"] for item in container["Secrets"]}
-    expected = {*names.APP_SECRET_KEYS, "POSTGRES_USER", "POSTGRES_PASSWORD", "REDIS_PASSWORD"}
+    expected = {
+        *names.APP_SECRET_INJECTED_KEYS, "POSTGRES_USER", "POSTGRES_PASSWORD", "REDIS_PASSWORD"
+    }  # fmt: skip
     assert set(secrets) == expected
+    # The JWT grace keys come from the app secret's own JSON keys (present from its creation).
+    for key in (names.JWT_PREVIOUS_KEY, names.JWT_ROTATED_AT):
+        assert secrets[key]["Fn::Join"][1][-1] == f":{key}::"
     plain = {item["Name"] for item in container["Environment"]}
     assert plain.isdisjoint(expected)
     assert {"POSTGRES_SERVER", "POSTGRES_DB", "REDIS_URL"} <= plain
