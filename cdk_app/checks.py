@@ -20,6 +20,8 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MONITORING_INTERVALS = (0, 1, 5, 10, 15, 30, 60)
 # AWS WAF's bounds of a rate-based rule's limit (requests per client per evaluation window).
 WAF_RATE_LIMITS = (100, 2_000_000_000)
+# Secrets Manager's bounds of a rotation schedule in days.
+ROTATION_DAYS = (1, 1000)
 
 
 def _check(config: EnvConfig, ok: bool, key: str, problem: str) -> None:
@@ -157,6 +159,13 @@ def _validate_rds(c: EnvConfig) -> None:
         1 <= rds.backup_retention_days <= 35,
         "rds.backup_retention_days",
         f"expected 1 to 35, got {rds.backup_retention_days}",
+    )
+    days = rds.credential_rotation_days
+    _check(
+        c,
+        days is None or ROTATION_DAYS[0] <= days <= ROTATION_DAYS[1],
+        "rds.credential_rotation_days",
+        f"expected {ROTATION_DAYS[0]} to {ROTATION_DAYS[1]} or null, got {days}",
     )
 
 

@@ -42,6 +42,9 @@ class RdsConfig:
     deletion_protection: bool
     database_name: str = "ohmycoins"
     enhanced_monitoring_seconds: int = 0  # 0 = off, else the OS metrics interval
+    # Days between rotations of the app's database user (stacks/db_rotation); null = no rotation,
+    # and the tasks connect as the master user.
+    credential_rotation_days: int | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -126,6 +126,13 @@ def test_unknown_env_lists_the_known_ones(env_dir: Path) -> None:
     assert "unknown environment 'prod'; known: local, production, qa, staging" in str(error.value)
 
 
+def test_database_credentials_rotate_in_staging_and_production_only() -> None:
+    days = {
+        env: load(env).rds.credential_rotation_days for env in ("local", "staging", "production")
+    }
+    assert days == {"local": None, "staging": 30, "production": 30}
+
+
 @pytest.mark.parametrize(
     ("change", "key"),
     [
@@ -163,6 +170,8 @@ def test_unknown_env_lists_the_known_ones(env_dir: Path) -> None:
             "waf.rate_limit_per_5_minutes",
         ),
         (lambda d: d.update(waf={"enabld": True}), "waf.enabld"),
+        (lambda d: d["rds"].update(credential_rotation_days=0), "rds.credential_rotation_days"),
+        (lambda d: d["rds"].update(credential_rotation_days="30"), "rds.credential_rotation_days"),
     ],
 )
 def test_bad_values_name_their_key(env_dir: Path, change, key: str) -> None:
