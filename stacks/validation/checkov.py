@@ -7,7 +7,8 @@ new finding and fails the tests (tests/stacks/test_checkov.py).
 
 checkov pins its own boto3 (and packaging, networkx) far below this project's, so it cannot share
 the project's venv: `make setup` installs it alone into `.venv-checkov` from
-`requirements-checkov.txt`, and it runs here as a separate process (`CHECKOV` overrides the path).
+`requirements/checkov.lock` (locked from `requirements-checkov.txt`), and it runs here as a
+separate process (`CHECKOV` overrides the path).
 """
 
 from __future__ import annotations
