@@ -304,7 +304,7 @@ def _outcome(aws: dict[str, Any], execution: str) -> tuple[str, str]:
             failures = [
                 e["taskFailedEventDetails"] for e in events if "taskFailedEventDetails" in e
             ]
-            if status != "SUCCEEDED":
+            if status != "SUCCEEDED" and failures:
                 warnings.warn(f"guard execution {status}: {failures}", stacklevel=2)
             return status, entered[-1]
         time.sleep(0.1)
