@@ -90,7 +90,7 @@ def test_status_calls_run_concurrently(deployed: Deployed) -> None:
     aws = deployed.aws()
     aws.on("before-call", slow)
     outputs = deployed.outputs(aws)
-    outputs.of_stack("Data"), outputs.of_stack("Service")  # discovery first, as collect does
+    outputs.of_stack(names.DATA), outputs.of_stack(names.SERVICE)  # discovery first, as collect
     status.collect(aws, outputs, "staging")
     # eight sections, each starting with a 0.2 s call: at least four were in flight at once
     assert len(threads) >= 4 and peak[0] >= 4
