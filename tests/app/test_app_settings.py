@@ -8,7 +8,7 @@ import sys
 
 import pytest
 from app.collect.registry import COLLECTORS
-from app.core.config import API_KEY_NAMES, PLACEHOLDER, Settings
+from app.core.config import API_KEY_NAMES, PLACEHOLDER, RELAXED_ENVIRONMENTS, Settings
 from backend_testenv import BACKEND, ROOT
 from pydantic import ValidationError
 
@@ -97,3 +97,13 @@ def test_database_url_and_redis_tls_url() -> None:
     kwargs = client.connection_pool.connection_kwargs
     assert kwargs["password"] == "token-value"
     assert client.connection_pool.connection_class.__name__ == "SSLConnection"
+
+
+def test_only_the_local_environment_is_relaxed() -> None:
+    """The stacks pass the env's name as ENVIRONMENT: only `local` may keep placeholders."""
+    sys.path.insert(0, str(ROOT))
+    from cdk_app.config import known_envs
+    from localaws.deploy import LOCAL_ENV
+
+    relaxed = [env for env in known_envs() if env in RELAXED_ENVIRONMENTS]
+    assert relaxed == [LOCAL_ENV]
