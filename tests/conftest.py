@@ -46,6 +46,7 @@ HEAVY_FIRST = (
     "stacks/test_parked.py",
     "stacks/test_rds_guard.py",
     "app/test_api_fuzz.py",
+    "ops/test_scale_properties.py",
 )
 
 

@@ -405,7 +405,7 @@ def reset(d: Deployed, start: Start) -> None:
 
 
 @settings(
-    max_examples=20,  # about 20 s (60 s on a loaded two-core machine)
+    max_examples=15,  # about 15 s alone, 30 to 45 s on a loaded two-core machine
     deadline=None,
     database=None,
     suppress_health_check=[HealthCheck.too_slow],
