@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from ops import one_off
 from ops.aws.session import Aws
 from ops.aws.stack_outputs import StackOutputs
@@ -26,7 +24,7 @@ def run(
     dry_run: bool = False,
     wait: bool = True,
     poll_seconds: float = POLL_SECONDS,
-) -> dict[str, Any]:
+) -> one_off.TaskRun:
     """Start the task; with `wait`, wait for it to stop and report its exit code and log tail."""
     return one_off.run(
         aws, outputs, COMMAND, started_by=STARTED_BY, dry_run=dry_run, wait=wait,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, TypedDict
+from typing import TYPE_CHECKING, NotRequired, TypedDict
 
 from ops import services
 from ops.aws.session import Aws
@@ -25,6 +25,18 @@ class Plan(TypedDict):
 
     request: RunTaskRequestTypeDef
     container: ContainerDefinitionOutputTypeDef
+
+
+class TaskRun(TypedDict):
+    """What a one-off task did: the task once started, its exit code and log once it stopped."""
+
+    cluster: str
+    task_definition: str
+    command: list[str]
+    task: NotRequired[str]
+    exit_code: NotRequired[int | None]
+    stopped_reason: NotRequired[str]
+    log_tail: NotRequired[list[str]]
 
 
 LOG_TAIL_LINES = 30
@@ -75,11 +87,11 @@ def run(
     dry_run: bool = False,
     wait: bool = True,
     poll_seconds: float = POLL_SECONDS,
-) -> dict[str, Any]:
+) -> TaskRun:
     """Start the task; with `wait`, wait for it to stop and report its exit code and log tail."""
     planned = plan(aws, outputs, command, started_by=started_by)
     request, container = planned["request"], planned["container"]
-    result: dict[str, Any] = {
+    result: TaskRun = {
         "cluster": request["cluster"],
         "task_definition": request["taskDefinition"],
         "command": command,

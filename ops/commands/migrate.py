@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 import click
 
@@ -11,6 +11,9 @@ from ops.console import emit
 from ops.context import OpsContext
 from ops.errors import OpsError
 from ops.options import mutating_options
+
+if TYPE_CHECKING:
+    from ops.one_off import TaskRun
 
 
 @click.command()
@@ -24,7 +27,7 @@ def migrate(obj: OpsContext, env: str, as_json: bool, dry_run: bool, yes: bool, 
         confirm(env=env, action="run the database migrations", yes=yes)
     result = logic.run(obj.aws(env), obj.outputs(env), dry_run=dry_run, wait=wait)
 
-    def text(r: dict[str, Any]) -> str:
+    def text(r: TaskRun) -> str:
         lines = [
             f"task definition: {r['task_definition']}",
             f"command: {' '.join(r['command'])}",
