@@ -68,6 +68,7 @@ def _error(request: AWSPreparedRequest, status: int, code: str, message: str) ->
             f"<Message>{message}</Message></Error><RequestId>fault</RequestId></ErrorResponse>"
         ).encode()
         out = {"content-type": "text/xml"}
+    # moto's MockRawResponse stands in for urllib3's response, which AWSResponse is typed with.
     return AWSResponse(request.url, status, out, MockRawResponse(body))  # type: ignore[arg-type]
 
 
@@ -127,6 +128,7 @@ def injected(injector: Injector) -> Iterator[None]:
                 return faulty
         return original(self, event_name, request, **kwargs)
 
+    # Patching moto's request hook for the duration of the block, on purpose.
     BotocoreStubber.__call__ = answer  # type: ignore[method-assign]
     try:
         yield
