@@ -14,6 +14,8 @@ from constructs import Construct
 from cdk_app.config import EnvConfig
 from stacks.cache import Cache
 from stacks.contract import names, parked
+from stacks.db_rotation.infrastructure import DatabaseRotation
+from stacks.network import APP as APP_SUBNETS
 from stacks.network import DB as DB_SUBNETS
 
 POSTGRES_PORT = 5432
@@ -47,6 +49,7 @@ class DataStack(Stack):
             allow_all_outbound=False,
         )
         self.database = self._database(vpc)
+        self.rotation = self._rotation(vpc)
         self.cache = Cache(self, "Redis", config=config, vpc=vpc)
         self.app_secret = self._app_secret()
         outputs: dict[str, str | None] = {
@@ -65,6 +68,31 @@ class DataStack(Stack):
         secret = self.database.secret
         assert secret is not None  # generated credentials always create one
         return secret
+
+    @property
+    def app_database_secret(self) -> secretsmanager.ISecret:
+        """What the tasks connect with: the app's own rotated user, else (rotation off) the
+        master."""
+        return self.database_secret if self.rotation is None else self.rotation.secret
+
+    def _rotation(self, vpc: ec2.IVpc) -> DatabaseRotation | None:
+        days = self.config.rds.credential_rotation_days
+        if days is None:
+            return None
+        return DatabaseRotation(
+            self,
+            "DatabaseRotation",
+            env_name=self.config.name,
+            database=self.database,
+            master_secret=self.database_secret,
+            database_name=self.config.rds.database_name,
+            port=POSTGRES_PORT,
+            vpc=vpc,
+            subnets=ec2.SubnetSelection(subnet_group_name=APP_SUBNETS),
+            database_security_group=self.database_security_group,
+            days=days,
+            log_retention_days=self.config.log_retention_days,
+        )
 
     def _database(self, vpc: ec2.IVpc) -> rds.DatabaseInstance:
         env, cfg = self.config.name, self.config.rds

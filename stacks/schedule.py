@@ -57,6 +57,9 @@ ACTIONS: dict[str, tuple[str, ...]] = {
     ),
     "collector rules": ("events:DescribeRule", "events:EnableRule", "events:DisableRule"),
     "alarm topic": ("sns:Publish",),
+    # A restore starts a database rotation that waited for the database (ops.db_rotation).
+    "database user secret": ("secretsmanager:DescribeSecret", "secretsmanager:RotateSecret"),
+    "rotation function": ("lambda:InvokeFunction",),
 }
 _IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc")
 
@@ -106,6 +109,7 @@ class ScaleSchedule(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         stack = Stack.of(self)
+        self.env_name = env_name
         # The stacks whose outputs `ops` reads (a stack without outputs is never described).
         self.stack_names = [
             names.stack_name(env_name, part)
@@ -231,6 +235,7 @@ class ScaleSchedule(Construct):
             names.rds_stop_parameter(env),  # a restore clears a stop mark
             names.schedule_parameter(env),
             names.schedule_last_run_parameter(env),
+            names.db_rotation_deferred_parameter(env),  # a restore reads the rotation's marker
         )
         return {
             # A stack ARN ends in a generated id: the name is exact, the id a wildcard.
@@ -246,4 +251,11 @@ class ScaleSchedule(Construct):
             "alarms": [arn("cloudwatch", "alarm", name, colon) for name in alarms],
             "collector rules": [arn("events", "rule", name, slash) for name in rules],
             "alarm topic": [topic.topic_arn],
+            # A secret ARN ends in six random characters: the name is exact, the suffix not.
+            "database user secret": [
+                arn("secretsmanager", "secret", f"{names.app_database_secret(env)}-??????", colon)
+            ],
+            "rotation function": [
+                arn("lambda", "function", names.db_rotation_function(env), colon)
+            ],
         }

@@ -45,7 +45,7 @@ class ServiceStack(Stack):
         self.cluster = ecs.Cluster(
             self,
             "Cluster",
-            cluster_name=names.resource_name(config.name, "cluster"),
+            cluster_name=names.cluster_name(config.name),
             vpc=vpc,
             container_insights_v2=ecs.ContainerInsights.ENABLED,
         )

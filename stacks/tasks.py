@@ -86,8 +86,8 @@ def backend_environment(config: EnvConfig, data: DataStack) -> dict[str, str]:
 def backend_secrets(data: DataStack) -> dict[str, ecs.Secret]:
     """Every secret reaches the container through ECS `secrets`, resolved at task start."""
     secrets = {
-        "POSTGRES_USER": ecs.Secret.from_secrets_manager(data.database_secret, "username"),
-        "POSTGRES_PASSWORD": ecs.Secret.from_secrets_manager(data.database_secret, "password"),
+        "POSTGRES_USER": ecs.Secret.from_secrets_manager(data.app_database_secret, "username"),
+        "POSTGRES_PASSWORD": ecs.Secret.from_secrets_manager(data.app_database_secret, "password"),
         "REDIS_PASSWORD": ecs.Secret.from_secrets_manager(data.cache.auth_secret),
     }
     for key in names.APP_SECRET_INJECTED_KEYS:

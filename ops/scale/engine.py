@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from ops import alarms, collectors, rds, services
+from ops import alarms, collectors, db_rotation, rds, services
 from ops.aws.session import Aws
 from ops.aws.stack_outputs import StackOutputs
-from ops.errors import OpsError
+from ops.errors import OpsError, describe_aws_error, is_aws_error
 from ops.results import Report
 from ops.scale import state as scale_state
 from ops.scale.state import Actor, Phase, SavedService, ScaleState
@@ -297,3 +297,19 @@ def _restore_steps(
         f"{verb}enable actions",
         lambda: None if dry_run else alarms.apply_actions(aws, enabled, enabled=True),
     )
+    if report.ok:
+        _catch_up_rotation(aws, state.env, report, dry_run=dry_run)
+
+
+def _catch_up_rotation(aws: Aws, env: str, report: Report, *, dry_run: bool) -> None:
+    """A database rotation that waited for the database starts now. Its failure is reported but
+    does not fail the restore: the old credentials stay valid and the schedule retries."""
+    resource, verb = "database credentials", "would " if dry_run else ""
+    try:
+        report.add(resource, f"{verb}rotate if overdue", detail=db_rotation.catch_up(
+            aws, env, dry_run=dry_run))  # fmt: skip
+    except Exception as exc:
+        if not is_aws_error(exc):
+            raise
+        detail = f"{describe_aws_error(exc)}; rotate later with `aws secretsmanager rotate-secret`"
+        report.add(resource, f"{verb}rotate if overdue", detail=detail)

@@ -61,6 +61,27 @@ def schedule_last_run_parameter(env: str) -> str:
     return f"{ssm_prefix(env)}/schedule-last-run"
 
 
+def db_rotation_deferred_parameter(env: str) -> str:
+    """Set by the database rotation function when it deferred (database stopped); cleared by the
+    next successful rotation, which `ops scale --to restore` starts."""
+    return f"{ssm_prefix(env)}/db-rotation-deferred"
+
+
+def db_rotation_function(env: str) -> str:
+    """The function that rotates the app's database user."""
+    return resource_name(env, "db-rotation")
+
+
+def app_database_secret(env: str) -> str:
+    """The app's own database user (rotated; its JSON names the master secret as `masterarn`)."""
+    return resource_name(env, "postgres-app")
+
+
+def cluster_name(env: str) -> str:
+    """The ECS cluster of the services and collectors."""
+    return resource_name(env, "cluster")
+
+
 def scheduled_scale_function(env: str) -> str:
     """The function that runs `ops scale` on the schedule."""
     return resource_name(env, "scheduled-scale")
@@ -154,3 +175,7 @@ JWT_ROTATED_AT = "SECRET_KEY_ROTATED_AT"
 # Every key of the app secret that ECS injects into the backend (a missing one fails task start).
 APP_SECRET_INJECTED_KEYS: tuple[str, ...] = (*APP_SECRET_KEYS, JWT_PREVIOUS_KEY, JWT_ROTATED_AT)
 PLACEHOLDER = "CHANGE_ME_PLACEHOLDER"
+# The app's database login users (the second is `<user>_clone`; they alternate at each rotation)
+# and the NOLOGIN role both act as, which owns the schema's objects.
+APP_DB_USER = "ohmycoins_app"
+APP_DB_OWNER_ROLE = "ohmycoins_owner"

@@ -198,6 +198,22 @@ ACCEPTED: tuple[Accepted, ...] = (
         "topic ARN), no secret; Lambda encrypts them at rest with its AWS-managed key.",
     ),
     Accepted(
+        checks=("CKV_AWS_115", "CKV_AWS_116"),
+        resource_type="AWS::Lambda::Function",
+        logical_id_prefix="DatabaseRotationFunction",
+        reason="The database rotation function runs only when Secrets Manager rotates one secret "
+        "(monthly, or on demand); Secrets Manager serialises a secret's rotations and retries a "
+        "failed step itself, so a reserved concurrency or a dead-letter queue would add nothing.",
+    ),
+    Accepted(
+        checks=("CKV_AWS_173",),
+        resource_type="AWS::Lambda::Function",
+        logical_id_prefix="DatabaseRotationFunction",
+        reason="The database rotation function's variables hold names (instance, role, "
+        "parameter, cluster, service), no secret; Lambda encrypts them at rest with its "
+        "AWS-managed key.",
+    ),
+    Accepted(
         checks=("CKV_AWS_118",),
         resource_type="AWS::RDS::DBInstance",
         logical_id_prefix="Database",

@@ -13,6 +13,7 @@ from constructs import IConstruct
 from cdk_app.config import EnvConfig
 from stacks.app import EnvStacks
 from stacks.contract import names
+from stacks.db_rotation.infrastructure import DatabaseRotation
 from stacks.edge import Edge
 from stacks.rds_guard import RdsStoppedGuard
 from stacks.schedule import ScaleSchedule
@@ -68,6 +69,23 @@ def acknowledge_rds_guard(guard: RdsStoppedGuard) -> None:
     )
 
 
+def acknowledge_database_rotation(rotation: DatabaseRotation) -> None:
+    """The database rotation function's role (also used on its own in tests)."""
+    _ack(
+        rotation.role,
+        "IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
+        "AWSLambdaVPCAccessExecutionRole]",
+        "The function runs in the VPC to reach the database; AWS maintains this policy for "
+        "exactly the network interfaces Lambda creates there.",
+    )
+    _ack(
+        rotation.role,
+        "IAM5[Resource::*]",
+        "secretsmanager:GetRandomPassword accepts only Resource '*'; every other action names "
+        "this environment's secrets, database instance, parameter and backend service.",
+    )
+
+
 def acknowledge_scale_schedule(schedule: ScaleSchedule) -> None:
     """The scheduled-scale function's role (also used on its own in tests)."""
     _ack(
@@ -90,6 +108,14 @@ def acknowledge_scale_schedule(schedule: ScaleSchedule) -> None:
             f"IAM5[Resource::{arn}]",
             "A stack ARN ends in an id generated at creation; the stack name is exact.",
         )
+    secret = names.app_database_secret(schedule.env_name)
+    _ack(
+        schedule.role,
+        f"IAM5[Resource::arn:{partition}:secretsmanager:{stack.region}:{account}:secret:"
+        f"{secret}-??????]",
+        "A secret ARN ends in six characters generated at creation; the secret name is exact "
+        "(a restore starts the database user's rotation that waited for the database).",
+    )
 
 
 def _network(stacks: EnvStacks) -> None:
@@ -113,21 +139,28 @@ def _data(stacks: EnvStacks, config: EnvConfig) -> None:
     _ack(
         data.database.node.find_child("Secret"),
         "SMG4",
-        "Rotating the master password needs a rotation Lambda inside the VPC; it is rotated by "
-        "the credentials runbook instead, and tasks read it when they start.",
+        "The master user is not the app's: the rotation function uses it to set the passwords of "
+        "the app's two alternating users, whose secret rotates on a schedule; nothing else "
+        "connects with it except the break-glass procedure of the credentials runbook."
+        if data.rotation is not None
+        else f"{config.name} runs without database rotation (rds.credential_rotation_days: "
+        "null): its tasks connect as the master, rotated by the credentials runbook.",
     )
     _ack(
         data.cache.auth_secret,
         "SMG4",
         "An ElastiCache AUTH token rotates only through ModifyReplicationGroup (ROTATE, then SET) "
-        "coordinated with a task restart: a runbook procedure, not a rotation Lambda.",
+        "with a redeploy in between: `ops secrets rotate REDIS_AUTH`, not a rotation Lambda.",
     )
     _ack(
         data.app_secret,
         "SMG4",
-        "Holds third-party API keys that only their providers can reissue (set with "
-        "`ops secrets set`); SECRET_KEY changes with a deliberate redeploy.",
+        "Holds third-party API keys that only their providers can reissue and the JWT signing "
+        "key; each rotates with `ops secrets rotate KEY` (new version, redeploy, check, "
+        "rollback on failure), not a rotation Lambda.",
     )
+    if data.rotation is not None:
+        acknowledge_database_rotation(data.rotation)
     _ack(
         data.database,
         "RDS11",

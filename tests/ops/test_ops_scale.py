@@ -617,3 +617,85 @@ def test_muting_while_scaled_to_zero_survives_the_restore(deployed: Deployed) ->
     assert after[muted_now] is False and after[unmuted_now] is True
     others = {k: v for k, v in after.items() if k not in (muted_now, unmuted_now)}
     assert others and all(others.values())
+
+
+def _rotating_user_secret(d: Deployed) -> str:
+    """The app user's secret with rotation on (moto: no function; no rotation left pending)."""
+    sm = d.client("secretsmanager")
+    arn = sm.create_secret(
+        Name=names.app_database_secret(d.env), SecretString=json.dumps({"username": "u"})
+    )["ARN"]
+    sm.rotate_secret(SecretId=arn, RotationRules={"AutomaticallyAfterDays": 30})
+    for version, stages in sm.describe_secret(SecretId=arn)["VersionIdsToStages"].items():
+        if "AWSPENDING" in stages:
+            sm.update_secret_version_stage(
+                SecretId=arn, VersionStage="AWSPENDING", RemoveFromVersionId=version
+            )
+    return arn
+
+
+def _rotation_step(report) -> str:
+    (step,) = (s for s in report.steps if s.resource == "database credentials")
+    assert step.ok
+    return f"{step.action}: {step.detail}"
+
+
+def test_restore_starts_a_rotation_deferred_while_the_database_was_stopped(
+    deployed: Deployed,
+) -> None:
+    _rotating_user_secret(deployed)
+    _zero(deployed)
+    # What the rotation function leaves when it finds the database stopped.
+    deployed.client("ssm").put_parameter(
+        Name=names.db_rotation_deferred_parameter(deployed.env), Value="{}", Type="String"
+    )
+    dry = scale.restore(deployed.aws(), deployed.env, dry_run=True, wait=False, poll_seconds=0)
+    assert _rotation_step(dry) == (
+        "would rotate if overdue: would rotate now (deferred while the database was stopped)"
+    )
+    assert "RotateSecret" not in deployed.calls
+    report = scale.restore(deployed.aws(), deployed.env, wait=False, poll_seconds=0)
+    assert report.ok, report.text()
+    assert _rotation_step(report) == (
+        "rotate if overdue: rotation started (deferred while the database was stopped)"
+    )
+    assert deployed.calls.count("RotateSecret") == 1
+
+
+def test_restore_leaves_a_rotation_that_is_not_due(deployed: Deployed) -> None:
+    _rotating_user_secret(deployed)
+    _zero(deployed)
+    report = scale.restore(deployed.aws(), deployed.env, wait=False, poll_seconds=0)
+    assert _rotation_step(report) == "rotate if overdue: not due"
+    assert "RotateSecret" not in deployed.calls
+
+
+def test_restore_without_rotation_says_not_due(deployed: Deployed) -> None:
+    _zero(deployed)  # no app user secret: the environment connects as the master
+    report = scale.restore(deployed.aws(), deployed.env, wait=False, poll_seconds=0)
+    assert report.ok and _rotation_step(report) == "rotate if overdue: not due"
+
+
+def test_a_denied_rotation_is_reported_and_the_restore_still_completes(
+    deployed: Deployed,
+) -> None:
+    _rotating_user_secret(deployed)
+    _zero(deployed)
+    deployed.client("ssm").put_parameter(
+        Name=names.db_rotation_deferred_parameter(deployed.env), Value="{}", Type="String"
+    )
+    aws = deployed.aws()
+
+    def deny(**_: object) -> None:
+        from botocore.exceptions import ClientError
+
+        error = {"Error": {"Code": "AccessDeniedException", "Message": "denied"}}
+        raise ClientError(error, "RotateSecret")
+
+    aws.on("before-parameter-build.secretsmanager.RotateSecret", deny)
+    report = scale.restore(aws, deployed.env, wait=False, poll_seconds=0)
+    assert report.ok, report.text()
+    detail = _rotation_step(report)
+    assert "AccessDeniedException" in detail and "aws secretsmanager rotate-secret" in detail
+    state = scale_state.load(deployed.aws(), deployed.env)
+    assert state is not None and state.phase is Phase.RESTORED

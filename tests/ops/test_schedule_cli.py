@@ -126,6 +126,7 @@ def test_every_call_of_a_scheduled_round_trip_is_in_the_functions_policy(
         "cloudwatch": "cloudwatch",
         "events": "events",
         "sns": "sns",
+        "secretsmanager": "secretsmanager",
     }
     seen: set[str] = set()
 

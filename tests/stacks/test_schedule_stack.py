@@ -161,8 +161,15 @@ def test_every_permission_names_this_envs_resources(template: Template) -> None:
             names.rds_stop_parameter("test"),
             names.schedule_parameter("test"),
             names.schedule_last_run_parameter("test"),
+            names.db_rotation_deferred_parameter("test"),
         )
     )
+    # A restore may start the database user's rotation: that one secret (any ARN suffix).
+    rotate = next(s for s in statements if "secretsmanager:RotateSecret" in _list(s["Action"]))
+    assert [_resolve(r) for r in _list(rotate["Resource"])] == [
+        f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:"
+        f"{names.app_database_secret('test')}-??????"
+    ]
     alarms = next(s for s in statements if "cloudwatch:DisableAlarmActions" in _list(s["Action"]))
     assert [_resolve(r) for r in alarms["Resource"]] == [
         f"arn:aws:cloudwatch:{REGION}:{ACCOUNT}:alarm:{name}" for name in ALARMS

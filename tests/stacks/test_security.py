@@ -124,13 +124,18 @@ def test_security_groups_are_least_privilege(envs: dict[str, SynthesizedEnv], en
     def group(part: str) -> str:
         return names.resource_name(env, part)
 
+    rotation = envs[env].config.rds.credential_rotation_days is not None
     assert _ingress_rules(envs[env]) == {
         (group("alb"), "0.0.0.0/0", 80, 80),
         (group(names.BACKEND), group("alb"), names.BACKEND_PORT, names.BACKEND_PORT),
         (group(names.FRONTEND), group("alb"), names.FRONTEND_PORT, names.FRONTEND_PORT),
         (group("postgres"), group(names.BACKEND), POSTGRES_PORT, POSTGRES_PORT),
         (group("redis"), group(names.BACKEND), REDIS_PORT, REDIS_PORT),
-    }
+    } | (
+        {(group("postgres"), group("db-rotation"), POSTGRES_PORT, POSTGRES_PORT)}
+        if rotation
+        else set()
+    )
 
 
 def test_no_group_allows_all_outbound(envs: dict[str, SynthesizedEnv]) -> None:
