@@ -52,6 +52,7 @@ def staging() -> dict[str, Estimate]:
     }
 
 
+@pytest.mark.synth
 def test_staging_scheduled_sits_between_running_and_scaled_to_zero(
     staging: dict[str, Estimate],
 ) -> None:
@@ -66,6 +67,7 @@ def test_staging_scheduled_sits_between_running_and_scaled_to_zero(
     assert "50 h of 168 h" in notes and "Australia/Sydney" in notes
 
 
+@pytest.mark.synth
 def test_cli_scheduled_json_and_an_env_without_schedule() -> None:
     runner = CliRunner()
     result = runner.invoke(cli, ["cost", "--env", "production", "--state", "scheduled"])
