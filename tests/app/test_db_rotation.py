@@ -196,3 +196,73 @@ def test_unknown_step_is_refused(aws) -> None:
 def test_alternate_toggles_the_suffix() -> None:
     assert steps.alternate("ohmycoins_app") == "ohmycoins_app_clone"
     assert steps.alternate("ohmycoins_app_clone") == "ohmycoins_app"
+
+
+def test_a_rotation_under_load_fails_no_request_and_migrations_run_as_the_app_user(
+    aws, tmp_path
+) -> None:
+    """The backend serves (readiness touches PostgreSQL) and new logins keep coming, as new tasks
+    and pool connections would, while the next rotation runs: nothing fails."""
+    import subprocess
+    import sys
+    import threading
+    import time
+
+    import httpx
+    from backend_testenv import BACKEND, backend_process
+
+    sm, arn = aws
+    _rotate(sm, arn, Recorder())
+    first = _current(sm, arn)
+    as_app = {"POSTGRES_DB": DB, "POSTGRES_USER": first["username"],
+              "POSTGRES_PASSWORD": first["password"]}  # fmt: skip
+    # `ops migrate` is this command in a fresh task, as the app user.
+    done = subprocess.run(
+        [sys.executable, "-m", "app.prestart"], cwd=BACKEND, env={**os.environ, **as_app},
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    with plain(first) as db:
+        owners = {row[0] for row in db.run("SELECT DISTINCT tableowner FROM pg_tables "
+                                           "WHERE schemaname = 'public'") or []}  # fmt: skip
+    assert owners == {OWNER}  # the migrations' tables and the adopted one
+    failures: list[str] = []
+    counts = {"requests": 0, "logins": 0}
+    stop = threading.Event()
+    with backend_process(as_app, tmp_path / "backend.log") as url:
+
+        def requests() -> None:
+            with httpx.Client(timeout=10) as client:
+                while not stop.is_set():
+                    response = client.get(f"{url}/api/v1/utils/ready")
+                    counts["requests"] += 1
+                    if response.status_code != 200:
+                        failures.append(f"ready: {response.status_code} {response.text}")
+
+        def logins() -> None:
+            while not stop.is_set():
+                try:
+                    with plain(first) as db:
+                        db.run("SELECT count(*) FROM coins")
+                    counts["logins"] += 1
+                except Exception as exc:  # any failure is what this test is about
+                    failures.append(f"login: {exc}")
+
+        workers = [threading.Thread(target=work) for work in (requests, requests, logins)]
+        for worker in workers:
+            worker.start()
+        time.sleep(0.5)
+        _rotate(sm, arn, Recorder())  # the other user gets a new password and becomes current
+        time.sleep(0.5)
+        stop.set()
+        for worker in workers:
+            worker.join(timeout=30)
+    assert failures == []
+    assert counts["requests"] > 10 and counts["logins"] > 3, counts
+    second = _current(sm, arn)
+    assert second["username"] != first["username"]
+    # The redeployed backend connects as the new current user.
+    redeployed = {**as_app, "POSTGRES_USER": second["username"],
+                  "POSTGRES_PASSWORD": second["password"]}  # fmt: skip
+    with backend_process(redeployed, tmp_path / "redeployed.log") as url:
+        assert httpx.get(f"{url}/api/v1/utils/ready", timeout=10).status_code == 200
