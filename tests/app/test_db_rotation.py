@@ -193,6 +193,13 @@ def test_unknown_step_is_refused(aws) -> None:
         handler.run_step(_rotation(sm), event, Recorder().hooks())
 
 
+def test_the_database_certificate_is_verified_against_a_named_bundle(tmp_path) -> None:
+    bundle = tmp_path / "rds.pem"
+    assert handler.ca_file({"OHMYCOINS_DB_CA_FILE": str(bundle)}) == str(bundle)
+    expected = handler.LAMBDA_CA_FILE if os.path.isfile(handler.LAMBDA_CA_FILE) else None
+    assert handler.ca_file({}) == expected
+
+
 def test_alternate_toggles_the_suffix() -> None:
     assert steps.alternate("ohmycoins_app") == "ohmycoins_app_clone"
     assert steps.alternate("ohmycoins_app_clone") == "ohmycoins_app"

@@ -130,3 +130,29 @@ def test_verify_full_refuses_another_ca_and_another_name(tls_server: tuple[int, 
         _connect(port, host="127.0.0.1", sslmode="verify-full", root_cert=certs / "ca.pem")
     # What `require` did before, with no CA file in the image: encrypted, to whoever answered.
     assert _connect(port, host="127.0.0.1", sslmode="require", root_cert=certs / "absent.pem")
+
+
+def _rotation_login(port: int, *, host: str, root_cert: Path) -> bool:
+    """The database rotation function's own connection (pg8000, TLS verified); True if encrypted."""
+    from stacks.db_rotation.runtime import handler
+
+    secret = {"username": "postgres", "password": "unused-trust-auth", "host": host,
+              "port": port, "dbname": "postgres"}  # fmt: skip
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("OHMYCOINS_DB_CA_FILE", str(root_cert))
+        with handler.pg8000_connection(secret) as db:
+            rows = db.run("select ssl from pg_stat_ssl where pid = pg_backend_pid()")
+    return bool(rows and rows[0][0] is True)
+
+
+def test_the_rotation_function_verifies_the_server_and_its_name(
+    tls_server: tuple[int, Path],
+) -> None:
+    import ssl
+
+    port, certs = tls_server
+    assert _rotation_login(port, host="localhost", root_cert=certs / "ca.pem")
+    with pytest.raises(ssl.SSLCertVerificationError):
+        _rotation_login(port, host="localhost", root_cert=certs / "other.pem")
+    with pytest.raises(ssl.SSLCertVerificationError):
+        _rotation_login(port, host="127.0.0.1", root_cert=certs / "ca.pem")

@@ -20,6 +20,9 @@ from . import steps
 
 LOG = logging.getLogger(__name__)
 LOG.setLevel(logging.INFO)
+# The Lambda Python runtime's CA bundle, which carries the Amazon RDS CAs (AWS's own rotation
+# functions verify against it too); OHMYCOINS_DB_CA_FILE names another.
+LAMBDA_CA_FILE = "/etc/pki/tls/cert.pem"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -71,12 +74,21 @@ def _is_current(rotation: steps.Rotation, arn: str, token: str) -> bool:
     return "AWSCURRENT" in stages.get(token, [])
 
 
+def ca_file(env: Mapping[str, str]) -> str | None:
+    """The CA bundle that verifies the database: the configured one, else the runtime's, else
+    the system default (None)."""
+    configured = env.get("OHMYCOINS_DB_CA_FILE")
+    if configured:
+        return configured
+    return LAMBDA_CA_FILE if os.path.isfile(LAMBDA_CA_FILE) else None
+
+
 @contextmanager
 def pg8000_connection(secret: Mapping[str, Any]) -> Iterator[steps.Sql]:
     """A pg8000 connection over TLS with the server's certificate and name verified."""
     import pg8000.native
 
-    context = ssl.create_default_context(cafile=os.environ.get("OHMYCOINS_DB_CA_FILE") or None)
+    context = ssl.create_default_context(cafile=ca_file(os.environ))
     connection = pg8000.native.Connection(
         user=str(secret["username"]),
         password=str(secret["password"]),
