@@ -39,7 +39,7 @@ lock: | $(VENV)/.installed
 
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund
-	-$(PY) -m stacks.node_runtime
+	-$(PY) -c "from stacks.node_runtime import main; main()"
 	touch $@
 
 lint: setup typecheck

@@ -4,7 +4,7 @@ jsii (the CDK's Python bindings) starts Node when `aws_cdk` is first imported. O
 or untested Node it prints a large banner that reaches the terminal as Python byte strings. The
 README requires a supported LTS; `quiet_jsii()` (called by the `cdk_app` and `stacks` packages
 before anything imports the CDK) keeps the banner out of every command's output, and
-`python -m stacks.node_runtime` (run by `make setup`) says once, in one line, when Node is too old.
+`main()` (run by `make setup`) says once, in one line, when Node is too old.
 """
 
 from __future__ import annotations
