@@ -13,15 +13,10 @@ import shutil
 from pathlib import Path
 
 import click
-import jsii
 from aws_cdk import (
     ArnFormat,
-    AssetHashType,
-    BundlingOptions,
     CfnResource,
-    DockerImage,
     Duration,
-    ILocalBundling,
     Stack,
 )
 from aws_cdk import aws_iam as iam
@@ -33,6 +28,7 @@ from constructs import Construct
 from cdk_app.config import ScheduleConfig
 from stacks.contract import names
 from stacks.contract.schedule import DIRECTIONS
+from stacks.local_bundle import IGNORE, copied_code
 from stacks.log_groups import log_group
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -61,32 +57,20 @@ ACTIONS: dict[str, tuple[str, ...]] = {
     "database user secret": ("secretsmanager:DescribeSecret", "secretsmanager:RotateSecret"),
     "rotation function": ("lambda:InvokeFunction",),
 }
-_IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc")
 
 
-@jsii.implements(ILocalBundling)
-class CopySources:
-    """Bundles the function's code by copying the packages it imports (no Docker)."""
-
-    def try_bundle(self, output_dir: str, *, image: DockerImage, **_: object) -> bool:
-        out = Path(output_dir)
-        shutil.copytree(ROOT / "ops", out / "ops", ignore=_IGNORE)
-        (out / "stacks").mkdir()
-        shutil.copy2(ROOT / "stacks" / "__init__.py", out / "stacks" / "__init__.py")
-        shutil.copytree(ROOT / "stacks" / "contract", out / "stacks" / "contract", ignore=_IGNORE)
-        shutil.copytree(Path(click.__file__).parent, out / "click", ignore=_IGNORE)
-        return True
+def copy_sources(out: Path) -> None:
+    """The bundle: `ops`, `stacks/__init__.py`, `stacks/contract` and click."""
+    shutil.copytree(ROOT / "ops", out / "ops", ignore=IGNORE)
+    (out / "stacks").mkdir()
+    shutil.copy2(ROOT / "stacks" / "__init__.py", out / "stacks" / "__init__.py")
+    shutil.copytree(ROOT / "stacks" / "contract", out / "stacks" / "contract", ignore=IGNORE)
+    shutil.copytree(Path(click.__file__).parent, out / "click", ignore=IGNORE)
 
 
 def function_code() -> lambda_.Code:
     """The bundled `ops` + `stacks.contract` + click, hashed by content."""
-    return lambda_.Code.from_asset(
-        str(ROOT / "ops"),
-        asset_hash_type=AssetHashType.OUTPUT,
-        bundling=BundlingOptions(
-            image=DockerImage.from_registry("unused-local-bundling"), local=CopySources()
-        ),
-    )
+    return copied_code(ROOT / "ops", copy_sources)
 
 
 class ScaleSchedule(Construct):

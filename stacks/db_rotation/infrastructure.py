@@ -12,15 +12,10 @@ import shutil
 from importlib import metadata
 from pathlib import Path
 
-import jsii
 from aws_cdk import (
     ArnFormat,
-    AssetHashType,
-    BundlingOptions,
     CfnResource,
-    DockerImage,
     Duration,
-    ILocalBundling,
     Stack,
 )
 from aws_cdk import aws_ec2 as ec2
@@ -32,6 +27,7 @@ from constructs import Construct
 
 from stacks.contract import names
 from stacks.db_rotation.runtime.steps import EXCLUDE_CHARACTERS
+from stacks.local_bundle import IGNORE, copied_code
 from stacks.log_groups import log_group
 
 RUNTIME_DIR = Path(__file__).resolve().parent / "runtime"
@@ -39,7 +35,6 @@ PACKAGE = "rotation_runtime"  # the runtime package's name inside the bundle
 HANDLER = f"{PACKAGE}.handler.handler"
 # pg8000 and what it imports at run time; their dist-info too (scramp reads its own version).
 DRIVER_DISTRIBUTIONS = ("pg8000", "scramp", "asn1crypto", "python-dateutil", "six")
-_IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc")
 
 
 def _copy_distribution(name: str, out: Path) -> None:
@@ -56,27 +51,16 @@ def _copy_distribution(name: str, out: Path) -> None:
         shutil.copy2(source, target)
 
 
-@jsii.implements(ILocalBundling)
-class CopyRuntime:
-    """Bundles the function: its runtime package and the driver, copied (no Docker)."""
-
-    def try_bundle(self, output_dir: str, *, image: DockerImage, **_: object) -> bool:
-        out = Path(output_dir)
-        shutil.copytree(RUNTIME_DIR, out / PACKAGE, ignore=_IGNORE)
-        for name in DRIVER_DISTRIBUTIONS:
-            _copy_distribution(name, out)
-        return True
+def copy_runtime(out: Path) -> None:
+    """The bundle: the runtime package and the driver's distributions."""
+    shutil.copytree(RUNTIME_DIR, out / PACKAGE, ignore=IGNORE)
+    for name in DRIVER_DISTRIBUTIONS:
+        _copy_distribution(name, out)
 
 
 def function_code() -> lambda_.Code:
     """The bundled runtime + pg8000, hashed by content."""
-    return lambda_.Code.from_asset(
-        str(RUNTIME_DIR),
-        asset_hash_type=AssetHashType.OUTPUT,
-        bundling=BundlingOptions(
-            image=DockerImage.from_registry("unused-local-bundling"), local=CopyRuntime()
-        ),
-    )
+    return copied_code(RUNTIME_DIR, copy_runtime)
 
 
 class DatabaseRotation(Construct):

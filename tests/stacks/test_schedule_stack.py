@@ -19,7 +19,7 @@ from cdk_nag import AwsSolutionsChecks  # noqa: E402
 
 from cdk_app.config import ScheduleConfig  # noqa: E402
 from stacks.contract import names  # noqa: E402
-from stacks.schedule import ACTIONS, HANDLER, CopySources, ScaleSchedule  # noqa: E402
+from stacks.schedule import ACTIONS, HANDLER, ScaleSchedule, copy_sources  # noqa: E402
 from stacks.validation.nag import acknowledge_scale_schedule  # noqa: E402
 
 ACCOUNT, REGION = "111111111111", "ap-southeast-2"
@@ -190,8 +190,7 @@ def test_cdk_nag_passes_with_the_acknowledgements(account: str | None) -> None:
 
 
 def test_local_bundling_copies_the_projects_modules(tmp_path: Path) -> None:
-    # Local bundling never uses the Docker image the CDK passes (its type says required).
-    assert CopySources().try_bundle(str(tmp_path), image=None) is True  # type: ignore[arg-type]
+    copy_sources(tmp_path)
     for path in (
         "ops/schedule/handler.py",
         "ops/scale/engine.py",
@@ -225,8 +224,7 @@ def test_the_bundle_imports_without_the_repository_yaml_or_the_cdk(tmp_path: Pat
     import subprocess
     import sys
 
-    # Local bundling never uses the Docker image (see above).
-    CopySources().try_bundle(str(tmp_path), image=None)  # type: ignore[arg-type]
+    copy_sources(tmp_path)
     repo = str(Path(__file__).resolve().parents[2])
     script = BLOCKER % {"repo": repo, "bundle": str(tmp_path)}
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
