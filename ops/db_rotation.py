@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from ops.aws import parameters
 from ops.aws.session import Aws
 from ops.errors import error_code
 from stacks.contract import names
@@ -28,12 +29,8 @@ def overdue(aws: Aws, env: str, *, now: datetime | None = None) -> str | None:
         raise
     if not described.get("RotationEnabled"):
         return None
-    try:
-        aws.client("ssm").get_parameter(Name=names.db_rotation_deferred_parameter(env))
+    if parameters.read(aws, names.db_rotation_deferred_parameter(env)) is not None:
         return "deferred while the database was stopped"
-    except ClientError as exc:
-        if error_code(exc) != "ParameterNotFound":
-            raise
     due = described.get("NextRotationDate")
     if due is not None and due <= (now or datetime.now(UTC)):
         return f"due since {due.isoformat(timespec='minutes')}"

@@ -17,6 +17,7 @@ from enum import Enum
 from typing import Any
 
 from ops import rds
+from ops.aws import parameters
 from ops.aws.session import Aws
 from ops.console import warn
 from ops.errors import OpsError, error_code
@@ -208,14 +209,9 @@ def now_iso() -> str:
 def load(aws: Aws, env: str) -> ScaleState | None:
     """The saved state, None if there is none; a corrupt state is an error (never overwritten)."""
     name = names.scale_state_parameter(env)
-    from botocore.exceptions import ClientError
-
-    try:
-        raw = aws.client("ssm").get_parameter(Name=name)["Parameter"]["Value"]
-    except ClientError as exc:
-        if error_code(exc) == "ParameterNotFound":
-            return None
-        raise
+    raw = parameters.read(aws, name)
+    if raw is None:
+        return None
     try:
         return parse(json.loads(raw))
     except ValueError as exc:  # json.JSONDecodeError is a ValueError

@@ -11,8 +11,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from ops.aws import parameters
 from ops.aws.session import Aws
-from ops.errors import OpsError, error_code
+from ops.errors import OpsError
 from stacks.contract import names
 from stacks.contract.schedule import DIRECTIONS
 
@@ -64,14 +65,9 @@ class LastRun:
 
 
 def _read(aws: Aws, name: str) -> dict[str, Any] | None:
-    from botocore.exceptions import ClientError
-
-    try:
-        raw = aws.client("ssm").get_parameter(Name=name)["Parameter"]["Value"]
-    except ClientError as exc:
-        if error_code(exc) == "ParameterNotFound":
-            return None
-        raise
+    raw = parameters.read(aws, name)
+    if raw is None:
+        return None
     try:
         document = json.loads(raw)
         if not isinstance(document, dict) or document.get("version") != VERSION:
