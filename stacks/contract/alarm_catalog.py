@@ -285,7 +285,7 @@ ALARMS: tuple[AlarmSpec, ...] = (
     ),
     AlarmSpec(
         id="rds-connections-high",
-        summary="PostgreSQL connections near max_connections (about 200 on db.t3.small).",
+        summary="PostgreSQL connections near the class's max_connections (budget: the runbook).",
         metrics=(
             MetricSpec(
                 namespace="AWS/RDS", name="DatabaseConnections", source=RDS, statistic="Maximum"
