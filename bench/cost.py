@@ -56,7 +56,8 @@ def main() -> int:
         print(
             f"target: staging scheduled <= {SCHEDULED_TARGET_SHARE:.0%} of always-on: "
             f"{share:.0%} (${by_state[SCHEDULED]:.2f} of ${by_state['running']:.2f}; "
-            f"scaled to zero all week {by_state['scaled-to-zero'] / by_state['running']:.0%}) "
+            f"scaled to zero all week {by_state['scaled-to-zero'] / by_state['running']:.0%}, "
+            f"parked all week {by_state['parked'] / by_state['running']:.0%}) "
             f"({verdict})"
         )
     return 0

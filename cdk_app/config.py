@@ -98,6 +98,8 @@ class ScheduleConfig:
     up: str
     down: str
     enabled: bool = True
+    # true: the down also parks (stacks/contract/parked.py) and the up unparks; false: scale to 0.
+    park: bool = False
 
     def weekly(self) -> WeeklySchedule:
         """The parsed schedule (the config checks have already parsed it once)."""

@@ -71,7 +71,8 @@ def estimate_states(
     def priced(state: str) -> Estimate:
         if state == SCHEDULED:
             assert config.schedule is not None  # refused above without one
-            return _scheduled(config.schedule, priced(RUNNING), priced(SCALED_TO_ZERO))
+            resting = PARKED if config.schedule.park else SCALED_TO_ZERO
+            return _scheduled(config.schedule, priced(RUNNING), priced(resting))
         running = state == RUNNING
         tasks = {n: s.min_tasks for n, s in config.services.items()} if running else {}
         est = estimate(
@@ -94,15 +95,16 @@ def estimate_states(
 
 
 def _scheduled(schedule: ScheduleConfig, running: Estimate, resting: Estimate) -> Estimate:
-    """Running for the schedule's hours up a week, scaled to zero for the rest."""
+    """Running for the schedule's hours up a week; parked (`schedule.park`) or scaled to zero
+    for the rest."""
     weekly = schedule.weekly()
     hours = weekly.hours_up_per_week()
     est = blend(running, resting, up_fraction=hours / HOURS_PER_WEEK, state=SCHEDULED)
     est.notes += [
         f"scheduled = running {hours:g} h of {HOURS_PER_WEEK} h a week (up {schedule.up}, "
-        f"down {schedule.down}, {weekly.timezone}), scaled to zero the rest",
+        f"down {schedule.down}, {weekly.timezone}), {resting.state} the rest",
         f"{est.total_usd / running.total_usd:.0%} of always-on running "
-        f"(${running.total_usd:,.2f}); the floor, always scaled to zero, is "
+        f"(${running.total_usd:,.2f}); the floor, always {resting.state}, is "
         f"{resting.total_usd / running.total_usd:.0%}",
         *(n for n in running.notes if n != RUNNING_NOTE),
     ]

@@ -12,12 +12,16 @@ DATA = "Data"
 SERVICE = "Service"
 MONITORING = "Monitoring"
 STACK_PARTS: tuple[str, ...] = (NETWORK, DATA, SERVICE, MONITORING)
+# The scale schedule's own stack (envs with `schedule:`): never parked, so that a scheduled down
+# can park the four stacks above and the scheduled up bring them back.
+SCHEDULE = "Schedule"
 
 
 def stack_name(env: str, part: str) -> str:
     """`OhMyCoins-<env>-<Part>`, e.g. `OhMyCoins-staging-Data`."""
-    if part not in STACK_PARTS:
-        raise ValueError(f"unknown stack part {part!r}; known: {', '.join(STACK_PARTS)}")
+    if part not in (*STACK_PARTS, SCHEDULE):
+        known = ", ".join((*STACK_PARTS, SCHEDULE))
+        raise ValueError(f"unknown stack part {part!r}; known: {known}")
     return f"OhMyCoins-{env}-{part}"
 
 

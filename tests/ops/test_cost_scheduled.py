@@ -1,16 +1,21 @@
-"""`ops cost --state scheduled`: running for the schedule's hours up, scaled to zero the rest."""
+"""`ops cost --state scheduled`: running for the schedule's hours up, parked (`schedule.park`) or
+scaled to zero the rest."""
 
 from __future__ import annotations
 
+import functools
 import json
+from dataclasses import replace
 
 import pytest
 from click.testing import CliRunner
 
 from cdk_app.config import load
 from ops.cli import cli
-from ops.cost.environment import estimate_states
-from ops.cost.estimate import RUNNING, SCALED_TO_ZERO, SCHEDULED, Estimate, Line, blend
+from ops.cost import environment
+from ops.cost.environment import Synth, estimate_states
+from ops.cost.estimate import PARKED, RUNNING, SCALED_TO_ZERO, SCHEDULED, Estimate, Line, blend
+from ops.cost.synth import synthesize
 
 
 def _line(resource: str, quantity: float, unit_usd: float) -> Line:
@@ -45,26 +50,55 @@ def test_blend_rejects_a_share_outside_0_1(fraction: float) -> None:
 
 
 @pytest.fixture(scope="module")
-def staging() -> dict[str, Estimate]:
-    """Staging priced from its real synthesized templates (one synth for the module)."""
-    return {
-        est.state: est for est in estimate_states("staging", [SCHEDULED, RUNNING, SCALED_TO_ZERO])
-    }
+def synth() -> Synth:
+    """`ops cost`'s synthesis, once per env and mode for the module."""
+    return functools.lru_cache(maxsize=None)(synthesize)
+
+
+@pytest.fixture(scope="module")
+def staging(synth: Synth) -> dict[str, Estimate]:
+    """Staging priced from its real synthesized templates."""
+    states = [SCHEDULED, RUNNING, SCALED_TO_ZERO, PARKED]
+    return {est.state: est for est in estimate_states("staging", states, synth=synth)}
 
 
 @pytest.mark.synth
-def test_staging_scheduled_sits_between_running_and_scaled_to_zero(
+def test_staging_scheduled_blends_running_and_parked(
     staging: dict[str, Estimate],
 ) -> None:
     config = load("staging")
-    assert config.schedule is not None
+    assert config.schedule is not None and config.schedule.park
     share = config.schedule.weekly().hours_up_per_week() / 168
-    running, resting = staging[RUNNING].total_usd, staging[SCALED_TO_ZERO].total_usd
+    running, resting = staging[RUNNING].total_usd, staging[PARKED].total_usd
     expected = share * running + (1 - share) * resting
     assert staging[SCHEDULED].total_usd == pytest.approx(expected, abs=0.2)
     assert resting < staging[SCHEDULED].total_usd < running
     notes = " ".join(staging[SCHEDULED].notes)
-    assert "50 h of 168 h" in notes and "Australia/Sydney" in notes
+    assert "50 h of 168 h" in notes and "Australia/Sydney" in notes and "parked the rest" in notes
+
+
+@pytest.mark.synth
+def test_staging_on_its_schedule_costs_at_most_45_percent_of_always_on(
+    staging: dict[str, Estimate],
+) -> None:
+    # Scaling to zero alone cannot get there: NAT, the load balancer and Redis bill all week.
+    assert staging[SCALED_TO_ZERO].total_usd > 0.45 * staging[RUNNING].total_usd
+    assert staging[SCHEDULED].total_usd <= 0.45 * staging[RUNNING].total_usd
+
+
+@pytest.mark.synth
+def test_a_schedule_without_park_rests_at_the_scaled_to_zero_rate(
+    monkeypatch: pytest.MonkeyPatch, synth: Synth, staging: dict[str, Estimate]
+) -> None:
+    config = load("staging")
+    assert config.schedule is not None
+    unparked = replace(config, schedule=replace(config.schedule, park=False))
+    monkeypatch.setattr(environment, "_config", lambda env: unparked)
+    (est,) = estimate_states("staging", [SCHEDULED], synth=synth)
+    share = config.schedule.weekly().hours_up_per_week() / 168
+    running, resting = staging[RUNNING].total_usd, staging[SCALED_TO_ZERO].total_usd
+    assert est.total_usd == pytest.approx(share * running + (1 - share) * resting, abs=0.2)
+    assert "scaled-to-zero the rest" in " ".join(est.notes)
 
 
 @pytest.mark.synth
