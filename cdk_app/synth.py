@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import aws_cdk as cdk
 from aws_cdk import cx_api
 
 from cdk_app.config import EnvConfig
+from stacks import park_templates
 from stacks.app import build_env, create_app
+from stacks.park_templates import TemplateFiles
 from stacks.validation.cfn_lint_check import Finding
 from stacks.validation.cfn_lint_plugin import LintRun
 from stacks.validation.nag import acknowledge, enable_checks
@@ -23,13 +26,29 @@ class Validated:
     lint_findings: tuple[Finding, ...]
 
 
+def _acknowledged(app: cdk.App, config: EnvConfig, templates: TemplateFiles | None = None) -> None:
+    acknowledge(build_env(app, config, templates=templates), config)
+
+
 def build(app: cdk.App, config: EnvConfig, *, validate: bool) -> LintRun | None:
-    """The four stacks, their acknowledgements, and (when validating) cdk-nag + cfn-lint."""
+    """The stacks, their acknowledgements, and (when validating) cdk-nag + cfn-lint.
+
+    A parking schedule also gets the four stacks synthesized running and parked, by this same
+    build (stacks/park_templates.py); the checks cover them as `cdk synth [-c parked=true]`."""
     lint = None
     if validate:  # first: the cfn-lint worker loads while the constructs are built
         lint = enable_checks(app, regions=[config.region])
-    acknowledge(build_env(app, config), config)
+    if not park_templates.wanted(config):
+        _acknowledged(app, config)
+        return lint
+    new_app = functools.partial(_scratch_app, validation=False)
+    with park_templates.synthesized(config, build=_acknowledged, new_app=new_app) as templates:
+        _acknowledged(app, config, templates)
     return lint
+
+
+def _scratch_app(outdir: str, *, validation: bool) -> cdk.App:
+    return create_app(outdir=outdir, validation=validation)
 
 
 def synthesize(config: EnvConfig, *, outdir: str, validate: bool) -> cx_api.CloudAssembly:

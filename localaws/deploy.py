@@ -60,9 +60,11 @@ def local_region(env: str = LOCAL_ENV) -> str:
 
 def env_stacks(env: str) -> list[str]:
     """The stacks of one environment, in deploy order."""
+    from cdk_app.config import load
     from stacks.contract import names
 
-    return [names.stack_name(env, part) for part in names.STACK_PARTS]
+    scheduled = load(env).schedule is not None
+    return [names.stack_name(env, part) for part in names.stack_parts(scheduled=scheduled)]
 
 
 def cdk_environment(endpoint: str, region: str) -> dict[str, str]:

@@ -1,4 +1,4 @@
-"""Builds one environment's four stacks, and the CDK app itself (with cdk.json's context)."""
+"""Builds one environment's stacks, and the CDK app itself (with cdk.json's context)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,9 @@ from stacks.data import DataStack
 from stacks.metrics import MetricSources
 from stacks.monitoring import MonitoringStack
 from stacks.network import NetworkStack
+from stacks.park_templates import TemplateFiles
 from stacks.retention import retain_records
+from stacks.schedule import ScheduleStack
 from stacks.service import ServiceStack
 
 CDK_JSON = Path(__file__).resolve().parent.parent / "cdk.json"
@@ -24,15 +26,17 @@ CDK_JSON = Path(__file__).resolve().parent.parent / "cdk.json"
 
 @dataclass(frozen=True)
 class EnvStacks:
-    """The four stacks of one environment."""
+    """The four stacks of one environment, and its Schedule stack when it has a schedule."""
 
     network: NetworkStack
     data: DataStack
     service: ServiceStack
     monitoring: MonitoringStack
+    schedule: ScheduleStack | None = None
 
     def all(self) -> tuple[cdk.Stack, ...]:
-        return (self.network, self.data, self.service, self.monitoring)
+        four = (self.network, self.data, self.service, self.monitoring)
+        return four if self.schedule is None else (*four, self.schedule)
 
 
 def cdk_json_context() -> dict[str, Any]:
@@ -51,8 +55,11 @@ def create_app(
     )
 
 
-def build_env(app: cdk.App, config: EnvConfig) -> EnvStacks:
-    """Network -> Data -> Service -> Monitoring, with strong (export/import) references."""
+def build_env(
+    app: cdk.App, config: EnvConfig, *, templates: TemplateFiles | None = None
+) -> EnvStacks:
+    """Network -> Data -> Service -> Monitoring (-> Schedule), with strong (export/import)
+    references; `templates` are those a parking schedule deploys (stacks/park_templates.py)."""
     env = cdk.Environment(
         account=config.account or os.environ.get("CDK_DEFAULT_ACCOUNT"), region=config.region
     )
@@ -109,7 +116,22 @@ def build_env(app: cdk.App, config: EnvConfig) -> EnvStacks:
         sources=sources,
         **props(names.MONITORING, "alarms, alarm topic, dashboard"),
     )
-    stacks = EnvStacks(network=network, data=data, service=service, monitoring=monitoring)
+    schedule = None
+    if config.schedule is not None:
+        schedule = ScheduleStack(
+            app,
+            names.stack_name(config.name, names.SCHEDULE),
+            config=config,
+            schedule=config.schedule,
+            cluster_name=sources.cluster_name,
+            instance_identifier=sources.db_instance_id,
+            topic=monitoring.topic,
+            templates=templates,
+            **props(names.SCHEDULE, "scale schedule (scales down and up, parks and unparks)"),
+        )
+    stacks = EnvStacks(
+        network=network, data=data, service=service, monitoring=monitoring, schedule=schedule
+    )
     for stack in stacks.all():
         cdk.Tags.of(stack).add("Project", names.PROJECT)
         cdk.Tags.of(stack).add("Environment", config.name)

@@ -20,7 +20,6 @@ from stacks.contract import names, parked
 from stacks.dashboard import build_dashboard
 from stacks.metrics import MetricSources, alarm_metric
 from stacks.rds_guard import RdsStoppedGuard
-from stacks.schedule import ScaleSchedule
 
 
 def _enum_name(cloudformation_value: str) -> str:
@@ -84,24 +83,6 @@ class MonitoringStack(Stack):
                 "KeepRdsStopped",
                 env_name=config.name,
                 instance_identifier=sources.db_instance_id,
-                topic=self.topic,
-                log_retention_days=config.log_retention_days,
-            )
-        self.scale_schedule = None
-        if config.schedule is not None:
-            self.scale_schedule = ScaleSchedule(
-                self,
-                "ScaleSchedule",
-                env_name=config.name,
-                schedule=config.schedule,
-                parked=config.parked,
-                cluster_name=sources.cluster_name,
-                instance_identifier=sources.db_instance_id,
-                alarm_names=[names.alarm_name(config.name, a.id) for a in parked.alarms(config)],
-                collector_rule_names=[
-                    names.resource_name(config.name, "collect", collector)
-                    for collector in ({} if config.parked else config.collectors)
-                ],
                 topic=self.topic,
                 log_retention_days=config.log_retention_days,
             )

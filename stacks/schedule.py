@@ -3,33 +3,43 @@
 The function's code is the project's own `ops` and `stacks/contract` packages (plus click, which
 `ops.errors` imports), copied by a local bundler: no Docker, no second implementation. It relies on
 the boto3 of the Lambda Python runtime: `ops` uses only long-standing APIs of SSM, ECS,
-Application Auto Scaling, RDS, CloudWatch, EventBridge, CloudFormation and SNS.
+Application Auto Scaling, RDS, CloudWatch, EventBridge, CloudFormation, S3, ELB and SNS.
+
+It lives in a stack of its own, which parking never touches: with `schedule.park` the down parks
+the four stacks (deploying their parked templates, stacks/park_templates.py) and the up brings
+them back, and the schedule must outlive both.
 """
 
 from __future__ import annotations
 
 import json
 import shutil
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import click
 from aws_cdk import (
     ArnFormat,
     CfnResource,
+    DefaultStackSynthesizer,
     Duration,
     Stack,
 )
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_s3_assets as s3_assets
 from aws_cdk import aws_scheduler as scheduler
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
-from cdk_app.config import ScheduleConfig
+from cdk_app.config import EnvConfig, ScheduleConfig
 from stacks.contract import names
-from stacks.contract.schedule import DIRECTIONS
+from stacks.contract import parked as parked_mode
+from stacks.contract.schedule import DIRECTIONS, TEMPLATES_VARIABLE
 from stacks.local_bundle import IGNORE, copied_code
 from stacks.log_groups import log_group
+from stacks.park_templates import TemplateFiles
 
 ROOT = Path(__file__).resolve().parent.parent
 HANDLER = "ops.schedule.handler.handler"
@@ -38,7 +48,7 @@ RUNTIME = lambda_.Runtime.PYTHON_3_14
 TIMEOUT = Duration.minutes(15)
 # What the function may call, by the resource it is scoped to (the tests compare the calls made).
 ACTIONS: dict[str, tuple[str, ...]] = {
-    "stacks": ("cloudformation:DescribeStacks",),
+    "stacks": ("cloudformation:DescribeStacks", "cloudformation:GetTemplate"),
     "parameters": ("ssm:GetParameter", "ssm:PutParameter", "ssm:DeleteParameter"),
     "services": ("ecs:DescribeServices", "ecs:UpdateService"),
     "scalable targets": (
@@ -56,6 +66,21 @@ ACTIONS: dict[str, tuple[str, ...]] = {
     # A restore starts a database rotation that waited for the database (ops.db_rotation).
     "database user secret": ("secretsmanager:DescribeSecret", "secretsmanager:RotateSecret"),
     "rotation function": ("lambda:InvokeFunction",),
+}
+# With `schedule.park`, also: deploy the stacks' own templates (and only those), read them from
+# the bootstrap bucket, lift the load balancer's deletion protection, and go on in a new run.
+PARK_ACTIONS: dict[str, tuple[str, ...]] = {
+    "stack updates": ("cloudformation:UpdateStack",),
+    "templates": ("s3:GetObject",),
+    # CloudFormation resolves the templates' SSM-typed BootstrapVersion parameter as the caller.
+    "bootstrap version": ("ssm:GetParameters",),
+    "load balancer": ("elasticloadbalancing:ModifyLoadBalancerAttributes",),
+    # Elastic Load Balancing's Describe* calls accept only Resource '*'.
+    "load balancers": (
+        "elasticloadbalancing:DescribeLoadBalancers",
+        "elasticloadbalancing:DescribeLoadBalancerAttributes",
+    ),
+    "own function": ("lambda:InvokeFunction",),
 }
 
 
@@ -90,15 +115,17 @@ class ScaleSchedule(Construct):
         collector_rule_names: list[str],
         topic: sns.ITopic,
         log_retention_days: int,
+        templates: TemplateFiles | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         stack = Stack.of(self)
         self.env_name = env_name
-        # The stacks whose outputs `ops` reads (a stack without outputs is never described).
+        # The stacks whose outputs `ops` reads (a stack without outputs is never described);
+        # a parking schedule reads and deploys the templates of all four.
         self.stack_names = [
             names.stack_name(env_name, part)
             for part, keys in names.OUTPUTS_BY_STACK.items()
-            if keys
+            if keys or templates is not None
         ]
         weekly = schedule.weekly()
         logs = log_group(
@@ -132,6 +159,14 @@ class ScaleSchedule(Construct):
             )
         if topic.master_key is not None:  # publishing to an encrypted topic needs its key
             topic.master_key.grant(self.role, "kms:Decrypt", "kms:GenerateDataKey")
+        environment = {
+            "OHMYCOINS_ENV": env_name,
+            "OHMYCOINS_ALARM_TOPIC_ARN": topic.topic_arn,
+            "OHMYCOINS_PARKED": "true" if parked else "false",
+            "OHMYCOINS_SCHEDULE_ENABLED": "true" if schedule.enabled else "false",
+        }
+        if templates is not None:
+            environment[TEMPLATES_VARIABLE] = self._grant_parking(stack, env_name, templates)
         self.function = lambda_.Function(
             self,
             "Function",
@@ -146,12 +181,7 @@ class ScaleSchedule(Construct):
             log_group=logs,
             retry_attempts=0,  # a failed run reports on the alarm topic; it is never re-run blind
             max_event_age=Duration.hours(1),  # throttled by the emergency stop: dropped, not late
-            environment={
-                "OHMYCOINS_ENV": env_name,
-                "OHMYCOINS_ALARM_TOPIC_ARN": topic.topic_arn,
-                "OHMYCOINS_PARKED": "true" if parked else "false",
-                "OHMYCOINS_SCHEDULE_ENABLED": "true" if schedule.enabled else "false",
-            },
+            environment=environment,
         )
         invoker = iam.Role(
             self,
@@ -194,6 +224,57 @@ class ScaleSchedule(Construct):
                     ),
                 ),
             )
+
+    def _grant_parking(self, stack: Stack, env: str, templates: TemplateFiles) -> str:
+        """Stage the templates as assets, let the role deploy exactly those; their URLs as JSON."""
+        urls: dict[str, dict[str, str]] = {}
+        objects: list[str] = []
+        for variant, files in templates.items():
+            urls[variant] = {}
+            for stack_name, path in files.items():
+                asset = s3_assets.Asset(
+                    self, f"{variant.capitalize()}Template{stack_name}", path=str(path)
+                )
+                urls[variant][stack_name] = asset.http_url
+                objects.append(asset.bucket.arn_for_objects(asset.s3_object_key))
+        every_url = [url for by_stack in urls.values() for url in by_stack.values()]
+
+        def arn(service: str, resource: str, name: str, fmt: ArnFormat) -> str:
+            return stack.format_arn(
+                service=service, resource=resource, resource_name=name, arn_format=fmt
+            )
+
+        slash, colon = ArnFormat.SLASH_RESOURCE_NAME, ArnFormat.COLON_RESOURCE_NAME
+        qualifier = DefaultStackSynthesizer.DEFAULT_QUALIFIER
+        scoped: dict[str, list[str]] = {
+            "stack updates": [
+                arn("cloudformation", "stack", f"{name}/*", slash) for name in self.stack_names
+            ],
+            "templates": objects,
+            "bootstrap version": [
+                arn("ssm", "parameter", f"cdk-bootstrap/{qualifier}/version", slash)
+            ],
+            "load balancer": [
+                arn(
+                    "elasticloadbalancing",
+                    "loadbalancer",
+                    f"app/{names.resource_name(env, 'alb')}/*",
+                    slash,
+                )
+            ],
+            "load balancers": ["*"],
+            "own function": [arn("lambda", "function", names.scheduled_scale_function(env), colon)],
+        }
+        for what, resources in scoped.items():
+            conditions: dict[str, Any] | None = None
+            if what == "stack updates":  # only the templates staged here, nothing else
+                conditions = {"StringEquals": {"cloudformation:TemplateUrl": every_url}}
+            self.role.add_to_policy(
+                iam.PolicyStatement(
+                    actions=list(PARK_ACTIONS[what]), resources=resources, conditions=conditions
+                )
+            )
+        return stack.to_json_string(urls)
 
     @staticmethod
     def _resources(
@@ -243,3 +324,41 @@ class ScaleSchedule(Construct):
                 arn("lambda", "function", names.db_rotation_function(env), colon)
             ],
         }
+
+
+class ScheduleStack(Stack):
+    """The scale schedule of one environment, in a stack of its own (see the module's note)."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: EnvConfig,
+        schedule: ScheduleConfig,
+        cluster_name: str,
+        instance_identifier: str,
+        topic: sns.ITopic,
+        templates: TemplateFiles | None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        # The same whether or not the env is parked right now: it must serve both.
+        running = replace(config, parked=False)
+        self.scale_schedule = ScaleSchedule(
+            self,
+            "ScaleSchedule",
+            env_name=config.name,
+            schedule=schedule,
+            parked=config.parked,
+            cluster_name=cluster_name,
+            instance_identifier=instance_identifier,
+            alarm_names=[names.alarm_name(config.name, a.id) for a in parked_mode.alarms(running)],
+            collector_rule_names=[
+                names.resource_name(config.name, "collect", collector)
+                for collector in config.collectors
+            ],
+            topic=topic,
+            log_retention_days=config.log_retention_days,
+            templates=templates,
+        )

@@ -17,6 +17,8 @@ _elbv2 = require(
 )
 _kms = require("moto.kms.models", "Key.create_from_cloudformation_json")
 _rds = require("moto.rds.models", "DBSubnetGroup", "DBInstance.create_from_cloudformation_json")
+_parsing = require("moto.cloudformation.parsing", "ResourceMap._delete_resource")
+_models = require("moto.core.common_models", "CloudFormationModel.delete_from_cloudformation_json")
 
 
 def _arn_suffix(arn: str, marker: str) -> str:
@@ -123,8 +125,38 @@ def _wrap_create(model: Any, fix: Any) -> None:
     model._localaws_wrapped = True
 
 
+def patch_forget_removed_resources() -> None:
+    """A resource a stack update really deleted is forgotten, so that a later update adding it
+    back creates it anew (stock moto returns the deleted one: unparking left the collector rules
+    absent). A model moto cannot delete (an EC2 route) stays known, as before."""
+    resource_map = _parsing.ResourceMap
+    base = _models.CloudFormationModel.delete_from_cloudformation_json.__func__
+
+    def deletable(model: type) -> bool:
+        own = getattr(model, "delete_from_cloudformation_json", None)
+        return (
+            callable(getattr(model, "delete", None)) or getattr(own, "__func__", base) is not base
+        )
+
+    if getattr(resource_map, "_localaws_forgets", False):
+        return
+    original = resource_map._delete_resource
+
+    def delete(self: Any, parsed_resource: Any, resource_json: dict[str, Any]) -> None:
+        original(self, parsed_resource, resource_json)
+        if not deletable(type(parsed_resource)):
+            return
+        for logical_id, parsed in list(self._parsed_resources.items()):
+            if parsed is parsed_resource:
+                del self._parsed_resources[logical_id]
+
+    resource_map._delete_resource = delete
+    resource_map._localaws_forgets = True
+
+
 def patch_stock_models() -> None:
     """Apply every fix to stock moto models. Idempotent."""
+    patch_forget_removed_resources()
     patch_elbv2_attributes()
     patch_rds_subnet_group()
     _wrap_create(_kms.Key, _kms_key_properties)

@@ -27,6 +27,7 @@ if TYPE_CHECKING:  # the stub packages are a dev dependency: types only, never i
     from mypy_boto3_lambda import LambdaClient
     from mypy_boto3_logs import CloudWatchLogsClient
     from mypy_boto3_rds import RDSClient
+    from mypy_boto3_s3 import S3Client
     from mypy_boto3_scheduler import EventBridgeSchedulerClient
     from mypy_boto3_secretsmanager import SecretsManagerClient
     from mypy_boto3_service_quotas import ServiceQuotasClient
@@ -44,7 +45,7 @@ MUTATING_PREFIXES = (
 # The services `ops` calls (each has a typed client below).
 ServiceName = Literal[
     "acm", "application-autoscaling", "cloudformation", "cloudfront", "cloudwatch", "ec2", "ecs",
-    "elasticache", "elbv2", "events", "lambda", "logs", "rds", "scheduler", "secretsmanager",
+    "elasticache", "elbv2", "events", "lambda", "logs", "rds", "s3", "scheduler", "secretsmanager",
     "service-quotas", "sns", "ssm", "sts",
 ]  # fmt: skip
 
@@ -121,6 +122,8 @@ class Aws:
     def client(self, service: Literal["logs"]) -> CloudWatchLogsClient: ...
     @overload
     def client(self, service: Literal["rds"]) -> RDSClient: ...
+    @overload
+    def client(self, service: Literal["s3"]) -> S3Client: ...
     @overload
     def client(self, service: Literal["scheduler"]) -> EventBridgeSchedulerClient: ...
     @overload

@@ -174,15 +174,15 @@ def restore(
     (`actor=SCHEDULE`) restores only what the schedule scaled down."""
     report = Report(operation="scale restore", env=env, dry_run=dry_run)
     if dry_run:
-        state = _pending(aws, env, report)
+        state = _pending(aws, env, report, actor=actor)
         if state is not None:
             _restore_steps(aws, state, report, dry_run=True, wait=False, poll_seconds=poll_seconds)
         return report
-    if _pending(aws, env, report) is None:  # refused or done: no lock taken
+    if _pending(aws, env, report, actor=actor) is None:  # refused or done: no lock taken
         return report
     parameter = names.scale_state_parameter(env)
     with scale_state.ScaleLock(aws, env):
-        state = _pending(aws, env, report)  # again: another run may have changed it
+        state = _pending(aws, env, report, actor=actor)  # again: another run may have changed it
         if state is None:
             return report
         if actor is Actor.SCHEDULE and state.actor is not Actor.SCHEDULE:
@@ -210,14 +210,22 @@ def restore(
     return report
 
 
-def _pending(aws: Aws, env: str, report: Report) -> ScaleState | None:
-    """The saved state still to restore; None (and a report line) when already restored."""
+def _pending(aws: Aws, env: str, report: Report, *, actor: Actor) -> ScaleState | None:
+    """The saved state still to restore; None (and a report line) when already restored.
+
+    A parked environment is refused to a person: its services would start without their load
+    balancer, cache and NAT (`ops unpark` deploys the stacks first, then restores)."""
     parameter = names.scale_state_parameter(env)
     state = scale_state.load(aws, env)
     if state is None:
         raise OpsError(
             f"no saved scale state at {parameter}: nothing to restore (was the environment "
             f"scaled to 0 with `ops scale --to 0`?); nothing changed"
+        )
+    if state.parked and state.pending and actor is Actor.MANUAL:
+        raise OpsError(
+            f"{env} is parked ({state.actor.value}, {state.saved_at}): `ops unpark --env {env}` "
+            f"deploys its stacks and restores; nothing changed"
         )
     if state.phase is Phase.RESTORED:
         report.add(parameter, "already restored", detail=state.restored_at or "")

@@ -128,6 +128,12 @@ def park(
     report.steps += zero.steps
     if not zero.ok:
         return report
+    if not dry_run and not report.attempt(
+        names.scale_state_parameter(env),
+        "mark parked",  # `ops scale --to restore` now refuses: the stacks need `ops unpark`
+        lambda: scale_state.mark_parked(aws, env, True),
+    ):
+        return report
     # A protected ALB cannot be deleted by the parked deploy: lift the protection first.
     lifted = report.attempt(
         "load balancer",

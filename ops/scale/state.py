@@ -78,6 +78,7 @@ class ScaleState:
     database: SavedDatabase
     collectors: dict[str, bool] | None = None  # rule name -> was enabled; None: not recorded
     restored_at: str | None = None
+    parked: bool = False  # the stacks are (being) parked: `ops park` or a parking schedule
     version: int = STATE_VERSION
 
     @property
@@ -93,7 +94,8 @@ class ScaleState:
     def with_phase(self, phase: Phase, *, at: str | None = None) -> ScaleState:
         """The same state in another phase (RESTORED records when)."""
         restored_at = at if phase is Phase.RESTORED else None
-        return replace(self, phase=phase, restored_at=restored_at)
+        parked = self.parked and phase is not Phase.RESTORED  # restored: running stacks again
+        return replace(self, phase=phase, restored_at=restored_at, parked=parked)
 
     def to_json(self) -> dict[str, Any]:
         """The JSON document saved in SSM (the guard's state machine reads `phase`)."""
@@ -119,6 +121,7 @@ class ScaleState:
             "alarms": dict(self.alarms),
             "rds": {"id": self.database.id, "status": self.database.status},
             "restored_at": self.restored_at,
+            "parked": self.parked,
         }
         if self.collectors is not None:
             document["collectors"] = dict(self.collectors)
@@ -187,6 +190,7 @@ def parse(document: Any) -> ScaleState:
         database=SavedDatabase(id=database["id"], status=database["status"]),
         collectors=None if collectors is None else _flags(collectors, "collectors"),
         restored_at=restored_at,
+        parked=document.get("parked") is True,
     )
 
 
@@ -230,6 +234,16 @@ def save(aws: Aws, env: str, state: ScaleState, *, overwrite: bool) -> None:
         Overwrite=overwrite,
         Description="Saved by `ops scale --to 0`; read by `ops scale --to restore`.",
     )
+
+
+def mark_parked(aws: Aws, env: str, parked: bool) -> str:
+    """Record in the saved state that the stacks are (being) parked, or no longer are."""
+    state = load(aws, env)
+    if state is None:
+        raise OpsError(f"no saved scale state at {names.scale_state_parameter(env)} to mark")
+    if state.parked != parked:
+        save(aws, env, replace(state, parked=parked), overwrite=True)
+    return "parked" if parked else "unparked"
 
 
 def mark_rds_stop(aws: Aws, env: str) -> None:

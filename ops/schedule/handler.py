@@ -1,10 +1,12 @@
 """The scheduled-scale function's entry point: the event in, one report out to the log group.
 
 The event is `{"action": "up"|"down", "scheduled_time": ISO}` (EventBridge Scheduler fills in the
-time); the environment variables name the env, the alarm topic and whether it is parked. Each run
-prints one JSON line (the report `ops scale --json` prints, with the decision) to the function's
-log group; a failed run also publishes to the alarm topic. The run stops itself a minute before
-Lambda would, so the scale lock is always released and the failure reported.
+time); the environment variables name the env, the alarm topic, whether it is parked and, for a
+schedule that parks, the staged templates. Each run prints one JSON line (the report `ops scale
+--json` prints, with the decision) to the function's log group; a failed run also publishes to the
+alarm topic. The run stops itself a minute before Lambda would, so the scale lock is always
+released and the failure reported. Parking or unparking that outlasts a run goes on in the next:
+the run invokes the function again with `"resumed": N` (at most MAX_RESUMED times).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -22,8 +25,14 @@ from ops.aws.session import Aws
 from ops.errors import OpsError, describe_aws_error, is_aws_error
 from ops.results import Report
 from ops.schedule import run as scheduled
+from ops.schedule.stacks import StackTemplates
+from stacks.contract import names
+from stacks.contract.schedule import TEMPLATES_VARIABLE
 
 MARGIN_SECONDS = 60.0
+# Parking stops waiting this long before the run's own deadline (one poll and a save).
+PARKING_RESERVE_SECONDS = 30.0
+MAX_RESUMED = 5  # CloudFormation taking over 90 minutes to park is a failure to look into
 RUNBOOK = "runbooks/scale-to-zero-and-resume.md"
 
 
@@ -72,6 +81,21 @@ def publish_failure(aws: Aws, topic_arn: str, env: str, action: str, report: Rep
     )
 
 
+def _resumed(event: dict[str, Any]) -> int:
+    value = event.get("resumed", 0)
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= MAX_RESUMED:
+        raise OpsError(f"invalid 'resumed' in the event: {value!r} (0..{MAX_RESUMED})")
+    return value
+
+
+def go_on(aws: Aws, function: str, event: dict[str, Any], resumed: int) -> None:
+    """Invoke the function again, asynchronously, to go on where this run stopped."""
+    payload = {**event, "resumed": resumed + 1}
+    aws.client("lambda").invoke(
+        FunctionName=function, InvocationType="Event", Payload=json.dumps(payload).encode()
+    )
+
+
 def handle(
     event: dict[str, Any],
     *,
@@ -81,18 +105,51 @@ def handle(
     parked: bool,
     enabled: bool,
     seconds: float,
+    templates: str | None = None,
+    parking_poll_seconds: float = 15.0,
     **options: Any,
 ) -> dict[str, Any]:
-    """One run with its time budget; returns (and prints) the JSON line of the run."""
+    """One run with its time budget; returns (and prints) the JSON line of the run.
+
+    `templates`: the staged templates' JSON (the function's OHMYCOINS_STACK_TEMPLATES), when the
+    schedule parks."""
     action = str(event.get("action", ""))
     when = _when(event)
     decision = "error"
+    pending = False
     try:
+        resumed = _resumed(event)
+        parking = None
+        if templates is not None:
+            stop_at = time.monotonic() + seconds - PARKING_RESERVE_SECONDS
+            staged = StackTemplates.parse(templates, env)
+            parking = scheduled.Parking(staged, stop_at, parking_poll_seconds)
         with deadline(seconds):
             result = scheduled.run(
-                aws, env, action, when=when, enabled=enabled, parked=parked, **options
+                aws,
+                env,
+                action,
+                when=when,
+                enabled=enabled,
+                parked=parked,
+                parking=parking,
+                resumed=resumed > 0,
+                **options,
             )
-        report, decision = result.report, result.verdict.decision.value
+        report, decision, pending = result.report, result.verdict.decision.value, result.pending
+        if pending and resumed == MAX_RESUMED:
+            pending = False
+            report.fail(
+                "scheduled scale",
+                "go on",
+                f"stacks still deploying after {MAX_RESUMED + 1} runs; see the CloudFormation "
+                f"events, then finish with `ops park` or `ops unpark`",
+            )
+        elif pending:
+            function = os.environ.get("AWS_LAMBDA_FUNCTION_NAME") or (
+                names.scheduled_scale_function(env)
+            )
+            go_on(aws, function, event, resumed)
     except (OpsError, DeadlineExceeded) as exc:
         report = Report(operation=f"scheduled {action}", env=env)
         report.fail("scheduled scale", "run", str(exc))
@@ -109,6 +166,7 @@ def handle(
     line = {
         "scheduled_scale": {"action": action, "scheduled_time": when.isoformat()},
         "decision": decision,
+        "pending": pending,
         "report": report.to_dict(),
     }
     print(json.dumps(line, sort_keys=True), flush=True)
@@ -124,6 +182,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         event,
         aws=Aws(region=os.environ["AWS_REGION"]),
         env=os.environ["OHMYCOINS_ENV"],
+        templates=os.environ.get(TEMPLATES_VARIABLE),
         topic_arn=os.environ["OHMYCOINS_ALARM_TOPIC_ARN"],
         parked=os.environ.get("OHMYCOINS_PARKED") == "true",
         enabled=os.environ.get("OHMYCOINS_SCHEDULE_ENABLED", "true") == "true",

@@ -25,6 +25,11 @@ def stack_name(env: str, part: str) -> str:
     return f"OhMyCoins-{env}-{part}"
 
 
+def stack_parts(*, scheduled: bool) -> tuple[str, ...]:
+    """The parts an environment deploys, in order: the four, then Schedule if it has a schedule."""
+    return (*STACK_PARTS, SCHEDULE) if scheduled else STACK_PARTS
+
+
 def resource_name(env: str, *parts: str) -> str:
     """`ohmycoins-<env>-<part>-...`, the prefix of every physical name."""
     return "-".join((PROJECT, env, *parts))

@@ -20,6 +20,11 @@ UP = "up"
 DOWN = "down"
 DIRECTIONS: tuple[str, ...] = (UP, DOWN)
 MINUTES_PER_WEEK = 7 * 24 * 60
+# A parking schedule's function finds the four stacks' staged templates in this environment
+# variable: JSON {"running": {stack name: URL}, "parked": {...}} (stacks/park_templates.py).
+TEMPLATES_VARIABLE = "OHMYCOINS_STACK_TEMPLATES"
+RUNNING_TEMPLATES = "running"
+PARKED_TEMPLATES = "parked"
 _SPEC = re.compile(r"^\s*(?P<days>\S+)\s+(?P<hour>\d{1,2}):(?P<minute>\d{2})\s*$")
 
 

@@ -55,8 +55,8 @@ def acknowledge(stacks: EnvStacks, config: EnvConfig) -> None:
     _service(stacks, config)
     if stacks.monitoring.rds_guard is not None:
         acknowledge_rds_guard(stacks.monitoring.rds_guard)
-    if stacks.monitoring.scale_schedule is not None:
-        acknowledge_scale_schedule(stacks.monitoring.scale_schedule)
+    if stacks.schedule is not None:
+        acknowledge_scale_schedule(stacks.schedule.scale_schedule)
 
 
 def acknowledge_rds_guard(guard: RdsStoppedGuard) -> None:

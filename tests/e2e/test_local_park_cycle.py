@@ -76,13 +76,19 @@ def test_park_then_unpark_leaves_nothing_behind(
     assert "AWS::ElasticLoadBalancingV2::LoadBalancer" in running.values()
     logs: Any = session.client("logs")
     log_groups = {g["logGroupName"] for g in logs.describe_log_groups()["logGroups"]}
+    events = session.client("events")
+    rules = {r["Name"] for r in events.list_rules()["Rules"]}
+    assert rules  # the collectors' schedules
 
     _deploy(session, assemblies[True], parked=True)
     assert session.client("elbv2").describe_load_balancers()["LoadBalancers"] == []
     assert _buckets(session) == buckets  # the access-log bucket stays; none orphaned or added
     assert {g["logGroupName"] for g in logs.describe_log_groups()["logGroups"]} <= log_groups
 
+    assert events.list_rules()["Rules"] == []
+
     _deploy(session, assemblies[False], parked=False)
+    assert {r["Name"] for r in events.list_rules()["Rules"]} == rules  # created anew
     assert _buckets(session) == buckets  # the same bucket, not a second one
     assert _service_types(session) == running
     outputs = session.client("cloudformation").describe_stacks(

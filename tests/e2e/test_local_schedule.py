@@ -16,8 +16,10 @@ from localaws import runner
 from localaws.deploy import LOCAL_ENV
 from ops.aws.session import Aws
 from ops.cli import cli
+from ops.scale import state as scale_state
 from ops.schedule import handler as entry
 from stacks.contract import names
+from stacks.contract.schedule import TEMPLATES_VARIABLE
 
 ENV = LOCAL_ENV
 NONE = {
@@ -101,7 +103,22 @@ def test_the_schedule_pair_and_function_are_deployed(
     assert (root / "click" / "__init__.py").is_file()
 
 
-def test_handler_down_then_up_leaves_the_env_as_it_was(
+def _staged(session: Any) -> str:
+    """The templates the deployed function would deploy (its environment variable)."""
+    function = session.client("lambda").get_function(
+        FunctionName=names.scheduled_scale_function(ENV)
+    )["Configuration"]
+    return str(function["Environment"]["Variables"][TEMPLATES_VARIABLE])
+
+
+def _resources(session: Any, part: str) -> set[str]:
+    found = session.client("cloudformation").describe_stack_resources(
+        StackName=names.stack_name(ENV, part)
+    )["StackResources"]
+    return {str(r.get("ResourceType")) for r in found}
+
+
+def test_handler_down_then_up_parks_and_leaves_the_env_as_it_was(
     local_aws: Any, deployed: dict[str, Any]
 ) -> None:
     session = local_aws.session
@@ -109,7 +126,17 @@ def test_handler_down_then_up_leaves_the_env_as_it_was(
     assert before["db"] == "available" and set(before["desired"].values()) == {1}
     topic = deployed[names.stack_name(ENV, names.MONITORING)][names.Outputs.ALARM_TOPIC_ARN]
     aws = Aws(region=session.region_name)
-    common = {"aws": aws, "env": ENV, "topic_arn": topic, "parked": False, "enabled": True}
+    staged = _staged(session)
+    assert set(json.loads(staged)) == {"running", "parked"}
+    common = {
+        "aws": aws,
+        "env": ENV,
+        "topic_arn": topic,
+        "parked": False,
+        "enabled": True,
+        "templates": staged,
+        "parking_poll_seconds": 0.2,
+    }
     down = entry.handle(
         {"action": "down", "scheduled_time": "2026-12-07T07:00:00Z"},
         seconds=600,
@@ -117,12 +144,21 @@ def test_handler_down_then_up_leaves_the_env_as_it_was(
         now=datetime(2026, 12, 7, 7, 0, 5, tzinfo=UTC),
         **common,
     )
-    assert down["decision"] == "run" and down["report"]["ok"], down
-    during = _snapshot(session, deployed)
-    assert set(during["desired"].values()) == {0} and during["db"] == "stopped"
-    assert not any(during["alarms"].values()) and set(during["rules"].values()) == {"DISABLED"}
-    pinned = (0, 0, {key: True for key in NONE})  # autoscaling pinned, scaling suspended
-    assert list(during["bounds"].values()) == [pinned, pinned]
+    assert down["decision"] == "run" and down["report"]["ok"] and not down["pending"], down
+    # parked: no NAT, load balancer, cache or collector rules; data and the schedule kept
+    assert "AWS::ElasticLoadBalancingV2::LoadBalancer" not in _resources(session, names.SERVICE)
+    assert "AWS::ElastiCache::ReplicationGroup" not in _resources(session, names.DATA)
+    assert "AWS::EC2::NatGateway" not in _resources(session, names.NETWORK)
+    assert "AWS::RDS::DBInstance" in _resources(session, names.DATA)
+    assert "AWS::Scheduler::Schedule" in _resources(session, names.SCHEDULE)
+    assert (
+        session.client("events").list_rules(NamePrefix=names.resource_name(ENV, "collect"))["Rules"]
+        == []
+    )
+    state = scale_state.load(aws, ENV)
+    assert state is not None and state.parked and state.actor.value == "schedule"
+    refused = CliRunner().invoke(cli, ["scale", "--env", ENV, "--to", "restore", "--yes"])
+    assert refused.exit_code == 1 and "ops unpark" in refused.output  # a person: unpark first
     status = CliRunner().invoke(cli, ["schedule", "status", "--env", ENV, "--json"])
     assert status.exit_code == 0, status.output
     data = json.loads(status.stdout)
@@ -136,5 +172,7 @@ def test_handler_down_then_up_leaves_the_env_as_it_was(
         now=datetime(2026, 12, 7, 21, 0, 5, tzinfo=UTC),
         **common,
     )
-    assert up["decision"] == "run" and up["report"]["ok"], up
+    assert up["decision"] == "run" and up["report"]["ok"] and not up["pending"], up
     assert _snapshot(session, deployed) == before
+    state = scale_state.load(aws, ENV)
+    assert state is not None and not state.parked and not state.pending
