@@ -120,6 +120,7 @@ class ScaleSchedule(Construct):
         super().__init__(scope, construct_id)
         stack = Stack.of(self)
         self.env_name = env_name
+        self.parks = templates is not None
         # The stacks whose outputs `ops` reads (a stack without outputs is never described);
         # a parking schedule reads and deploys the templates of all four.
         self.stack_names = [

@@ -194,8 +194,9 @@ ACCEPTED: tuple[Accepted, ...] = (
         checks=("CKV_AWS_173",),
         resource_type="AWS::Lambda::Function",
         logical_id_prefix="ScaleScheduleFunction",
-        reason="The scheduled-scale function's variables hold names and flags (environment, "
-        "topic ARN), no secret; Lambda encrypts them at rest with its AWS-managed key.",
+        reason="The scheduled-scale function's variables hold names, flags and the staged "
+        "templates' URLs (environment, topic ARN), no secret; Lambda encrypts them at rest with "
+        "its AWS-managed key.",
     ),
     Accepted(
         checks=("CKV_AWS_115", "CKV_AWS_116"),

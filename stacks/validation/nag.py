@@ -91,8 +91,10 @@ def acknowledge_scale_schedule(schedule: ScaleSchedule) -> None:
     _ack(
         schedule.role,
         "IAM5[Resource::*]",
-        "Application Auto Scaling's DescribeScalableTargets and RegisterScalableTarget accept only "
-        "Resource '*'; every other action names this environment's resources.",
+        "Application Auto Scaling's DescribeScalableTargets and RegisterScalableTarget, and "
+        "Elastic Load Balancing's DescribeLoadBalancers and DescribeLoadBalancerAttributes (a "
+        "parking schedule), accept only Resource '*'; every other action names this "
+        "environment's resources.",
     )
     stack = cdk.Stack.of(schedule)
 
@@ -107,6 +109,15 @@ def acknowledge_scale_schedule(schedule: ScaleSchedule) -> None:
             schedule.role,
             f"IAM5[Resource::{arn}]",
             "A stack ARN ends in an id generated at creation; the stack name is exact.",
+        )
+    if schedule.parks:
+        alb = names.resource_name(schedule.env_name, "alb")
+        _ack(
+            schedule.role,
+            f"IAM5[Resource::arn:{partition}:elasticloadbalancing:{stack.region}:{account}:"
+            f"loadbalancer/app/{alb}/*]",
+            "A load balancer ARN ends in an id generated at creation; the name is exact (parking "
+            "lifts its deletion protection, as `ops park` does).",
         )
     secret = names.app_database_secret(schedule.env_name)
     _ack(

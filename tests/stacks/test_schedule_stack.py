@@ -238,3 +238,59 @@ def test_the_bundle_imports_without_the_repository_yaml_or_the_cdk(tmp_path: Pat
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "imported True"
+
+
+@pytest.fixture(scope="module")
+def staging_assembly(tmp_path_factory: pytest.TempPathFactory) -> dict[bool, Path]:
+    """staging synthesized as `cdk synth` does, running and parked (`-c parked=true`)."""
+    from dataclasses import replace
+
+    from cdk_app.config import load
+    from cdk_app.synth import synthesize
+
+    found = {}
+    for parked in (False, True):
+        out = tmp_path_factory.mktemp(f"staging-parked-{parked}")
+        synthesize(replace(load("staging"), parked=parked), outdir=str(out), validate=False)
+        found[parked] = out
+    return found
+
+
+@pytest.mark.synth
+def test_the_staged_templates_are_exactly_what_cdk_deploys(
+    staging_assembly: dict[bool, Path],
+) -> None:
+    running, parked = staging_assembly[False], staging_assembly[True]
+    staged = {path.read_text() for path in running.glob("asset.*.json")}
+    for part in names.STACK_PARTS:
+        stack = names.stack_name("staging", part)
+        assert (running / f"{stack}.template.json").read_text() in staged, f"{stack} running"
+        assert (parked / f"{stack}.template.json").read_text() in staged, f"{stack} parked"
+    # the parked synthesis (what `ops park` deploys) carries no templates: nothing to park to
+    assert not list(parked.glob("asset.*.json"))
+
+
+@pytest.mark.synth
+def test_the_function_may_deploy_only_the_staged_templates(
+    staging_assembly: dict[bool, Path],
+) -> None:
+    from stacks.contract.schedule import TEMPLATES_VARIABLE
+
+    stack = names.stack_name("staging", names.SCHEDULE)
+    template = json.loads((staging_assembly[False] / f"{stack}.template.json").read_text())
+    (function,) = [
+        r for r in template["Resources"].values() if r["Type"] == "AWS::Lambda::Function"
+    ]
+    assert TEMPLATES_VARIABLE in function["Properties"]["Environment"]["Variables"]
+    statements = [
+        s
+        for r in template["Resources"].values()
+        if r["Type"] == "AWS::IAM::Policy"
+        for s in r["Properties"]["PolicyDocument"]["Statement"]
+    ]
+    updates = [s for s in statements if "cloudformation:UpdateStack" in _list(s["Action"])]
+    (update,) = updates
+    urls = update["Condition"]["StringEquals"]["cloudformation:TemplateUrl"]
+    assert len(urls) == 2 * len(names.STACK_PARTS)  # running and parked, nothing else
+    resources = {str(_resolve(r)).split(":stack/")[-1] for r in _list(update["Resource"])}
+    assert resources == {f"{names.stack_name('staging', p)}/*" for p in names.STACK_PARTS}
