@@ -10,7 +10,9 @@ when it is imported.
 Parallel runs (pytest-xdist, `-n`): the scheduler below sends each test module whole to one
 worker, so a module's fixtures run once; the directories in ONE_GROUP share costly session
 fixtures (a CDK deploy into the local AWS, a browser and its backend), so each goes whole to a
-single worker. The heaviest groups are scheduled first so that no worker is left with a long tail.
+single worker; a module in BY_PARAMETER is split instead, one group per parameter id (its costly
+fixture is computed per parameter, on first use). The groups start longest first (HEAVY_FIRST,
+measured), the rest in collection order, so that no worker is left with a long tail.
 (xdist's own `--dist loadgroup` cannot be used: it renames test ids in a way pytest 9 ignores.)
 """
 
@@ -39,15 +41,24 @@ TIER_NAMES = frozenset({*TIERS.values(), DEFAULT_TIER})
 # Directories or files whose every test synthesizes with the CDK (slow; not in `make test-fast`).
 SYNTH = ("stacks", "e2e")
 ONE_GROUP = ("e2e", "app/frontend")
-# Scheduled first (their modules or groups take longest); the rest keeps collection order.
+BY_PARAMETER = ("stacks/test_validation.py",)  # each env's full validation on its own
+# Scheduled first, longest first (seconds of a whole run, summed per group; measured with
+# `--durations=0`); the rest keeps collection order.
 HEAVY_FIRST = (
-    "e2e",
-    "stacks/test_validation.py",
-    "app/frontend",
-    "stacks/test_parked.py",
-    "stacks/test_rds_guard.py",
-    "app/test_api_fuzz.py",
-    "ops/test_scale_properties.py",
+    "e2e",  # 55
+    "stacks/test_rds_guard.py",  # 35
+    "app/test_input_validation.py",  # 34
+    "ops/test_cost.py",  # 33
+    "app/frontend",  # 30
+    "stacks/test_validation.py",  # 71: three env groups of 15 and the rest, 26
+    "stacks/test_checkov.py",  # 27
+    "ops/test_ops_scale.py",  # 25
+    "app/test_api_fuzz.py",  # 21
+    "app/test_db_rotation.py",  # 21
+    "ops/test_cost_scheduled.py",  # 19
+    "app/test_ratelimit.py",  # 19
+    "stacks/test_parked.py",  # 15
+    "ops/test_scale_properties.py",  # 13
 )
 
 
@@ -69,10 +80,13 @@ def tier_of(path: Path) -> str:
     return TIERS[prefix] if prefix else DEFAULT_TIER
 
 
-def group_of(path: Path) -> str:
-    """The xdist group of a test file: its ONE_GROUP directory, else the module itself."""
+def group_of(path: Path, test: str = "") -> str:
+    """The xdist group of a test (`test`: its name in the file, with any parameter id): its
+    ONE_GROUP directory, else its module, and in a BY_PARAMETER module its parameter id too."""
     relative = _relative(path)
-    return _longest_prefix(relative, ONE_GROUP) or relative
+    group = _longest_prefix(relative, ONE_GROUP) or relative
+    _name, bracket, parameter = test.partition("[")
+    return group + bracket + parameter if relative in BY_PARAMETER else group
 
 
 def _tier_may_match(expression: str, tier: str) -> bool:
@@ -121,14 +135,17 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
-    """xdist's scope scheduler, with a scope = `group_of` the test's file."""
+    """xdist's scope scheduler, with a scope = `group_of` the test, in collection order."""
     from xdist.scheduler import LoadScopeScheduling
 
     root = Path(config.rootpath)
+    # xdist would otherwise sort the scopes by their number of tests, not by their duration.
+    config.option.loadscopereorder = False
 
     class GroupScheduling(LoadScopeScheduling):
         def _split_scope(self, nodeid: str) -> str:
-            return group_of(root / nodeid.split("::", 1)[0])
+            path, _sep, test = nodeid.partition("::")
+            return group_of(root / path, test)
 
     return GroupScheduling(config, log)
 

@@ -15,7 +15,7 @@ from aws_cdk import aws_sns as sns
 from stack_templates import ENVS
 
 from cdk_app.config import known_envs
-from cdk_app.summary import summarize
+from cdk_app.summary import EnvSummary, summarize
 from stacks.app import create_app
 from stacks.contract import alarm_catalog, names
 from stacks.validation.cfn_lint_check import lint_templates
@@ -25,14 +25,27 @@ from stacks.validation.nag import enable_checks
 ROOT = Path(__file__).resolve().parents[2]
 
 
+class Validated(dict[str, tuple[EnvSummary, Path]]):
+    """Env -> its summary and cloud assembly, synthesized exactly as `cdk synth` does, with every
+    check on, when a test first asks for it: under xdist each env's tests form a group of their
+    own (tests/conftest.py, BY_PARAMETER), so the envs' validations run on different workers."""
+
+    def __init__(self, tmp_path_factory: pytest.TempPathFactory) -> None:
+        super().__init__()
+        self.tmp_path_factory = tmp_path_factory
+
+    def __missing__(self, env: str) -> tuple[EnvSummary, Path]:
+        if env not in known_envs():
+            raise KeyError(env)
+        outdir = self.tmp_path_factory.mktemp(f"validated-{env}")
+        self[env] = (summarize(env, outdir=outdir), outdir)
+        return self[env]
+
+
 @pytest.fixture(scope="module")
-def validated(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[object, Path]]:
-    """Every env synthesized exactly as `cdk synth` does, with every check on."""
-    results = {}
-    for env in known_envs():
-        outdir = tmp_path_factory.mktemp(f"validated-{env}")
-        results[env] = (summarize(env, outdir=outdir), outdir)
-    return results
+def validated(tmp_path_factory: pytest.TempPathFactory) -> Validated:
+    """Every env, validated on first use (see Validated)."""
+    return Validated(tmp_path_factory)
 
 
 @pytest.mark.parametrize("env", ENVS)
@@ -174,8 +187,9 @@ def test_apps_carry_the_feature_flags_of_cdk_json() -> None:
         assert app.node.try_get_context(key) == value, key
 
 
-def test_stack_names_follow_the_contract(validated: dict) -> None:
-    summary, _outdir = validated["production"]
+@pytest.mark.parametrize("env", ["production"])  # scheduled with production's validation
+def test_stack_names_follow_the_contract(validated: dict, env: str) -> None:
+    summary, _outdir = validated[env]
     assert sorted(summary.resources) == sorted(
-        names.stack_name("production", part) for part in names.STACK_PARTS
+        names.stack_name(env, part) for part in names.STACK_PARTS
     )
