@@ -30,7 +30,7 @@ class SynthesizedEnv:
         return self.config.name
 
     def template_paths(self) -> list[Path]:
-        return [self.template_path(part) for part in names.STACK_PARTS]
+        return [self.template_path(part) for part in self.templates]
 
     def template_path(self, part: str) -> Path:
         return self.outdir / f"{names.stack_name(self.name, part)}.template.json"
@@ -54,7 +54,7 @@ def load_templates(config: EnvConfig, outdir: Path) -> SynthesizedEnv:
         part: json.loads(
             (outdir / f"{names.stack_name(config.name, part)}.template.json").read_text()
         )
-        for part in names.STACK_PARTS
+        for part in names.stack_parts(scheduled=config.schedule is not None)
     }
     return SynthesizedEnv(config=config, outdir=outdir, templates=templates)
 
