@@ -60,14 +60,19 @@ browser:
 	scripts/install-chromium.sh
 	scripts/fetch-nginx.sh >/dev/null
 
+# pytest keeps the test modules and plugins it rewrites for its assertion messages as bytecode
+# (__pycache__, ignored by git): with PYTHONDONTWRITEBYTECODE set in the shell, each worker of
+# each run would rewrite them all again (some 460 modules, about 6 s of CPU per worker).
+PYTEST := PYTHONDONTWRITEBYTECODE= $(PY) -m pytest
+
 # Every tier in parallel; pytest prints the slowest steps and the run's wall time at the end.
 test: setup services browser typecheck
 	$(VENV)/bin/ruff check .
-	$(PY) -m pytest -n $(PYTEST_WORKERS) --durations=10
+	$(PYTEST) -n $(PYTEST_WORKERS) --durations=10
 
 # No server and no CDK synth: ops against in-process moto, runbooks, config (tests/conftest.py).
 test-fast: $(VENV)/.installed
-	$(PY) -m pytest -n $(PYTEST_WORKERS) -m "unit and not synth" --durations=5
+	$(PYTEST) -n $(PYTEST_WORKERS) -m "unit and not synth" --durations=5
 
 demo: setup
 	$(PY) -m localaws.demo
