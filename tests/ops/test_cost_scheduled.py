@@ -3,7 +3,6 @@ scaled to zero the rest."""
 
 from __future__ import annotations
 
-import functools
 import json
 from dataclasses import replace
 
@@ -15,7 +14,6 @@ from ops.cli import cli
 from ops.cost import environment
 from ops.cost.environment import Synth, estimate_states
 from ops.cost.estimate import PARKED, RUNNING, SCALED_TO_ZERO, SCHEDULED, Estimate, Line, blend
-from ops.cost.synth import synthesize
 
 
 def _line(resource: str, quantity: float, unit_usd: float) -> Line:
@@ -50,9 +48,9 @@ def test_blend_rejects_a_share_outside_0_1(fraction: float) -> None:
 
 
 @pytest.fixture(scope="module")
-def synth() -> Synth:
-    """`ops cost`'s synthesis, once per env and mode for the module."""
-    return functools.lru_cache(maxsize=None)(synthesize)
+def synth(cdk_synth: Synth) -> Synth:
+    """`ops cost`'s synthesis, once per env and mode for the run (tests/ops/conftest.py)."""
+    return cdk_synth
 
 
 @pytest.fixture(scope="module")
