@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import signal
 import time
+import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -12,6 +13,7 @@ import pytest
 from moto_env import Deployed
 
 from ops.aws.session import Aws
+from ops.errors import OpsError
 from ops.scale import engine
 from ops.scale import state as scale_state
 from ops.scale.state import Actor, Phase
@@ -310,3 +312,93 @@ def test_a_run_delivered_long_after_its_time_does_nothing(deployed: Deployed) ->
     assert result["decision"] == "stale"
     assert set(_snapshot(deployed)["desired"].values()) == {1}
     assert _run(deployed, "down", now=WHEN + timedelta(minutes=10))["decision"] == "run"
+
+
+BUCKET = "cdk-hnb659fds-assets"
+
+
+def _stage(deployed: Deployed, *, foreign: str | None = None) -> str:
+    """Stage each stack's deployed template as `running` and a changed copy as `parked`, the way
+    the Schedule stack does; `foreign` names a part whose `running` copy differs from what runs."""
+    s3, cfn = deployed.client("s3"), deployed.client("cloudformation")
+    bucket = f"{BUCKET}-{uuid.uuid4().hex[:8]}"  # S3's bucket names are global to moto
+    s3.create_bucket(
+        Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": "ap-southeast-2"}
+    )
+    urls: dict[str, dict[str, str]] = {"running": {}, "parked": {}}
+    for part in names.STACK_PARTS:
+        stack = names.stack_name(ENV, part)
+        body = cfn.get_template(StackName=stack)["TemplateBody"]
+        running = json.loads(body) if isinstance(body, str) else dict(body)
+        parked = json.loads(json.dumps(running))
+        parked["Resources"]["Marker"]["Properties"]["Value"] = f"{part} parked"
+        if part == foreign:
+            running["Resources"]["Marker"]["Properties"]["Value"] = f"{part} newer"
+        for variant, template in (("running", running), ("parked", parked)):
+            key = f"{variant}-{part}.json"
+            s3.put_object(Bucket=bucket, Key=key, Body=json.dumps(template).encode())
+            urls[variant][stack] = f"https://s3.ap-southeast-2.amazonaws.com/{bucket}/{key}"
+    return json.dumps(urls)
+
+
+def _markers(deployed: Deployed) -> dict[str, str]:
+    ssm = deployed.client("ssm")
+    return {
+        part: ssm.get_parameter(Name=f"/test/{ENV}/{part}")["Parameter"]["Value"]
+        for part in names.STACK_PARTS
+    }
+
+
+def test_a_parking_schedule_parks_then_unparks_and_restores(deployed: Deployed) -> None:
+    staged = _stage(deployed)
+    before, markers = _snapshot(deployed), _markers(deployed)
+    down = _run(deployed, "down", templates=staged, parking_poll_seconds=0)
+    assert down["report"]["ok"] and not down["pending"], down
+    assert _markers(deployed) == {part: f"{part} parked" for part in names.STACK_PARTS}
+    updates = [c for c in deployed.calls if c == "UpdateStack"]
+    assert len(updates) == len(names.STACK_PARTS)
+    state = _state(deployed)
+    assert state is not None and state.parked and state.actor is Actor.SCHEDULE
+    with pytest.raises(OpsError, match="ops unpark"):  # a person must unpark, not restore
+        engine.restore(deployed.aws(), ENV)
+    up = _run(deployed, "up", when=WHEN + timedelta(hours=13), templates=staged)
+    assert up["report"]["ok"] and not up["pending"], up
+    assert _markers(deployed) == markers and _snapshot(deployed) == before
+    state = _state(deployed)
+    assert state is not None and not state.parked and state.phase is Phase.RESTORED
+    assert _published(deployed) == 0
+
+
+def test_a_stack_deployed_otherwise_is_refused_untouched_and_reported(
+    deployed: Deployed,
+) -> None:
+    staged = _stage(deployed, foreign=names.SERVICE)
+    markers = _markers(deployed)
+    down = _run(deployed, "down", templates=staged, parking_poll_seconds=0)
+    assert not down["report"]["ok"]
+    failed = [s for s in down["report"]["steps"] if not s["ok"]]
+    assert [s["resource"] for s in failed] == [names.stack_name(ENV, names.SERVICE)]
+    assert "UpdateStack" not in deployed.calls and _markers(deployed) == markers
+    assert _published(deployed) == 1
+    state = _state(deployed)
+    assert state is not None and state.down and not state.parked  # scaled to zero, not parked
+    up = _run(deployed, "up", when=WHEN + timedelta(hours=13), templates=staged)
+    assert up["report"]["ok"], up  # nothing parked: it restores as it is
+    assert _state(deployed).phase is Phase.RESTORED  # type: ignore[union-attr]
+
+
+def test_a_denied_update_is_reported_and_the_lock_released(deployed: Deployed) -> None:
+    staged = _stage(deployed)
+    aws = deployed.aws()
+
+    def deny(**_: Any) -> None:
+        from botocore.exceptions import ClientError
+
+        raise ClientError({"Error": {"Code": "AccessDenied", "Message": "no"}}, "UpdateStack")
+
+    aws.on("before-call.cloudformation.UpdateStack", deny)
+    down = _run(deployed, "down", aws=aws, templates=staged, parking_poll_seconds=0)
+    assert not down["report"]["ok"] and "AccessDenied" in json.dumps(down["report"])
+    assert _published(deployed) == 1
+    lock = deployed.client("ssm").get_parameters(Names=[names.scale_lock_parameter(ENV)])
+    assert lock["Parameters"] == []
