@@ -173,6 +173,12 @@ def unpark(
     _cost(report, "before", before)
     if not _deploy(env, report, parked=False, dry_run=dry_run, run=run):
         return report
+    if not dry_run and not report.attempt(
+        names.scale_state_parameter(env),
+        "mark unparked",  # the stacks run again: a failed restore can be finished by `ops scale`
+        lambda: scale_state.mark_parked(aws, env, False),
+    ):
+        return report
     extra = {} if poll_seconds is None else {"poll_seconds": poll_seconds}
     restored = scale.restore(aws, env, actor=Actor.PARK, dry_run=dry_run, wait=wait, **extra)
     report.steps += restored.steps

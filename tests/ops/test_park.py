@@ -387,3 +387,26 @@ def test_lifting_the_protection_is_idempotent_and_tolerates_no_load_balancer(aws
     assert load_balancer.lift_deletion_protection(aws, ENV, dry_run=False) == (
         "deletion protection already off"
     )
+
+
+def test_a_parked_env_refuses_a_persons_restore_until_unparked(aws: Aws) -> None:
+    from ops.scale import engine
+
+    assert _park(aws, FakeCdk()).ok
+    state = scale_state.load(aws, ENV)
+    assert state is not None and state.parked
+    with pytest.raises(OpsError, match="ops unpark"):
+        engine.restore(aws, ENV)  # its services would start without ALB, cache and NAT
+    result = CliRunner().invoke(cli, ["scale", "--env", ENV, "--to", "restore", "--yes"])
+    assert result.exit_code == 1 and "ops unpark" in result.output
+
+    def deny(**_: Any) -> None:
+        from botocore.exceptions import ClientError
+
+        raise ClientError({"Error": {"Code": "AccessDenied", "Message": "no"}}, "StartDBInstance")
+
+    aws.on("before-call.rds.StartDBInstance", deny)
+    report = _unpark(aws, FakeCdk())
+    assert not report.ok  # the stacks run again, the restore failed: a person may finish it
+    state = scale_state.load(aws, ENV)
+    assert state is not None and not state.parked and state.pending
