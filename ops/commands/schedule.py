@@ -41,7 +41,8 @@ def _local(iso: str, timezone: str) -> str:
 
 def _text(data: dict[str, Any]) -> str:
     tz = data["timezone"]
-    lines = [f"{data['env']}: up {data['up']}, down {data['down']} ({tz})"]
+    mode = "parks" if data["parks"] else "scales to zero"
+    lines = [f"{data['env']}: up {data['up']}, down {data['down']} ({tz}); the down {mode}"]
     if not data["enabled"] or data["parked"]:
         why = "disabled (schedule.enabled: false)" if not data["enabled"] else "env is parked"
         lines.append(f"  does nothing: {why}")
@@ -68,8 +69,12 @@ def _text(data: dict[str, Any]) -> str:
     scale = data["scale_state"]
     if scale and scale["phase"] != "restored":
         why = f": {scale['reason']}" if scale["reason"] else ""
+        parked = (
+            ", stacks parked (`ops unpark` to bring it up early)" if scale["stacks_parked"] else ""
+        )
         lines.append(
             f"  scale state: {scale['phase']} since {scale['saved_at']} by {scale['actor']}{why}"
+            f"{parked}"
         )
     return "\n".join(lines)
 

@@ -73,6 +73,7 @@ def status(aws: Aws, config: EnvConfig, *, now: datetime) -> dict[str, Any]:
         "up": schedule.up,
         "down": schedule.down,
         "enabled": schedule.enabled,
+        "parks": schedule.park,  # the down parks, the up unparks
         "parked": config.parked,
         "deployed": {d: _deployed_state(aws, config.name, d) for d in DIRECTIONS},
         "function_stopped": _function_stopped(aws, config.name),
@@ -91,6 +92,7 @@ def status(aws: Aws, config: EnvConfig, *, now: datetime) -> dict[str, Any]:
             "reason": state.reason,
             "saved_at": state.saved_at,
             "saved_by": state.saved_by,
+            "stacks_parked": state.parked,
         },
     }
 

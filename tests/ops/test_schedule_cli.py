@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from click.testing import CliRunner
 from moto_env import Deployed
+from staged_templates import stage
 
 from cdk_app.config import load
 from ops.cli import cli
@@ -37,8 +38,10 @@ def test_status_shows_next_times_in_local_time_and_no_run_yet(deployed: Deployed
         assert at.weekday() in weekly.recurrence(direction).days
     assert data["deployed"] == {"up": "not deployed", "down": "not deployed"}
     assert data["last_run"] is None and data["hold"] is None
+    assert data["parks"] is load(ENV).schedule.park
     text = _invoke(deployed, "status")
     assert "last run: none yet" in text.output
+    assert ("the down parks" in text.output) is data["parks"]
     assert "AEDT" in text.output or "AEST" in text.output
 
 
@@ -111,12 +114,14 @@ def test_status_shows_the_last_failed_run(deployed: Deployed) -> None:
     assert "last run: down at Mon 2026-12-07 18:30 AEDT, run, FAILED" in text
 
 
+@pytest.mark.parametrize("parks", [False, True], ids=["scale", "park"])
 def test_every_call_of_a_scheduled_round_trip_is_in_the_functions_policy(
-    deployed: Deployed,
+    deployed: Deployed, parks: bool
 ) -> None:
-    from stacks.schedule import ACTIONS
+    from stacks.schedule import ACTIONS, PARK_ACTIONS
 
-    allowed = {action for actions in ACTIONS.values() for action in actions}
+    granted = {**ACTIONS, **PARK_ACTIONS} if parks else ACTIONS
+    allowed = {action for actions in granted.values() for action in actions}
     service_prefix = {
         "cloudformation": "cloudformation",
         "ssm": "ssm",
@@ -127,6 +132,8 @@ def test_every_call_of_a_scheduled_round_trip_is_in_the_functions_policy(
         "events": "events",
         "sns": "sns",
         "secretsmanager": "secretsmanager",
+        "s3": "s3",
+        "elbv2": "elasticloadbalancing",
     }
     seen: set[str] = set()
 
@@ -136,7 +143,11 @@ def test_every_call_of_a_scheduled_round_trip_is_in_the_functions_policy(
 
     aws = deployed.aws()
     aws.on("before-call", record)
-    options = {"aws": aws, "env": ENV, "topic_arn": deployed.ids["topic"], "parked": False}
+    options: dict[str, Any] = {
+        "aws": aws, "env": ENV, "topic_arn": deployed.ids["topic"], "parked": False,
+    }  # fmt: skip
+    if parks:
+        options |= {"templates": stage(deployed), "parking_poll_seconds": 0}
     for action, when in (("down", "2026-12-07T07:30:00Z"), ("up", "2026-12-07T21:00:00Z")):
         result = entry.handle(
             {"action": action, "scheduled_time": when},
@@ -150,3 +161,4 @@ def test_every_call_of_a_scheduled_round_trip_is_in_the_functions_policy(
     entry.publish_failure(aws, deployed.ids["topic"], ENV, "down", entry.Report("x", ENV))
     assert seen - allowed == set()
     assert {"ecs:UpdateService", "rds:StopDBInstance", "rds:StartDBInstance"} <= seen
+    assert ("cloudformation:UpdateStack" in seen) is parks

@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 import signal
 import time
-import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from moto_env import Deployed
+from staged_templates import stage as _stage
 
 from ops.aws.session import Aws
 from ops.errors import OpsError
@@ -312,33 +312,6 @@ def test_a_run_delivered_long_after_its_time_does_nothing(deployed: Deployed) ->
     assert result["decision"] == "stale"
     assert set(_snapshot(deployed)["desired"].values()) == {1}
     assert _run(deployed, "down", now=WHEN + timedelta(minutes=10))["decision"] == "run"
-
-
-BUCKET = "cdk-hnb659fds-assets"
-
-
-def _stage(deployed: Deployed, *, foreign: str | None = None) -> str:
-    """Stage each stack's deployed template as `running` and a changed copy as `parked`, the way
-    the Schedule stack does; `foreign` names a part whose `running` copy differs from what runs."""
-    s3, cfn = deployed.client("s3"), deployed.client("cloudformation")
-    bucket = f"{BUCKET}-{uuid.uuid4().hex[:8]}"  # S3's bucket names are global to moto
-    s3.create_bucket(
-        Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": "ap-southeast-2"}
-    )
-    urls: dict[str, dict[str, str]] = {"running": {}, "parked": {}}
-    for part in names.STACK_PARTS:
-        stack = names.stack_name(ENV, part)
-        body = cfn.get_template(StackName=stack)["TemplateBody"]
-        running = json.loads(body) if isinstance(body, str) else dict(body)
-        parked = json.loads(json.dumps(running))
-        parked["Resources"]["Marker"]["Properties"]["Value"] = f"{part} parked"
-        if part == foreign:
-            running["Resources"]["Marker"]["Properties"]["Value"] = f"{part} newer"
-        for variant, template in (("running", running), ("parked", parked)):
-            key = f"{variant}-{part}.json"
-            s3.put_object(Bucket=bucket, Key=key, Body=json.dumps(template).encode())
-            urls[variant][stack] = f"https://s3.ap-southeast-2.amazonaws.com/{bucket}/{key}"
-    return json.dumps(urls)
 
 
 def _markers(deployed: Deployed) -> dict[str, str]:
