@@ -25,6 +25,7 @@ from ops.aws.session import Aws
 from ops.errors import OpsError, describe_aws_error, is_aws_error
 from ops.results import Report
 from ops.schedule import run as scheduled
+from ops.schedule.stacks import POLL_SECONDS as STACK_POLL_SECONDS
 from ops.schedule.stacks import StackTemplates
 from stacks.contract import names
 from stacks.contract.schedule import TEMPLATES_VARIABLE
@@ -106,7 +107,7 @@ def handle(
     enabled: bool,
     seconds: float,
     templates: str | None = None,
-    parking_poll_seconds: float = 15.0,
+    parking_poll_seconds: float = STACK_POLL_SECONDS,
     **options: Any,
 ) -> dict[str, Any]:
     """One run with its time budget; returns (and prints) the JSON line of the run.

@@ -24,6 +24,7 @@ from ops.scale import state as scale_state
 from ops.scale.state import Actor
 from ops.schedule import requests as stored
 from ops.schedule.decide import Decision, Verdict, decide
+from ops.schedule.stacks import POLL_SECONDS as STACK_POLL_SECONDS
 from ops.schedule.stacks import Deployer, Progress, StackTemplates
 from ops.waiting import POLL_SECONDS
 from stacks.contract import names
@@ -54,7 +55,7 @@ class Parking:
 
     templates: StackTemplates
     stop_at: float  # time.monotonic() by which this run stops waiting
-    poll_seconds: float = 15.0
+    poll_seconds: float = STACK_POLL_SECONDS
 
 
 def _deploy(aws: Aws, env: str, parking: Parking, report: Report, *, park: bool) -> Progress:
@@ -114,10 +115,7 @@ def _engine(
         progress = _deploy(aws, env, parking, report, park=True)
         return report, progress is Progress.PENDING
     report = Report(operation="scale restore", env=env)
-    if parking is not None:
-        state = scale_state.load(aws, env)
-        if state is not None and state.pending and state.actor is not Actor.SCHEDULE:
-            return engine.restore(aws, env, actor=Actor.SCHEDULE), False  # says: kept down
+    if parking is not None:  # the stacks first; the restore then keeps a person's scale-down
         progress = _deploy(aws, env, parking, report, park=False)
         if progress is not Progress.DONE:
             return report, progress is Progress.PENDING
