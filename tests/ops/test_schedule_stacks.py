@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ops.errors import OpsError
 from ops.results import Report
@@ -212,3 +214,45 @@ def test_going_on_invokes_the_function_asynchronously_with_the_next_count() -> N
     (call,) = calls
     assert call["InvocationType"] == "Event" and call["FunctionName"] == "fn"
     assert json.loads(call["Payload"]) == {**event, "resumed": 3}
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    park=st.booleans(),
+    start=st.lists(st.sampled_from(["running", "parked", "foreign"]), min_size=4, max_size=4),
+    steps=st.integers(min_value=1, max_value=6),
+    budgets=st.lists(st.integers(min_value=0, max_value=20), min_size=1, max_size=12),
+)
+def test_runs_with_any_budgets_reach_the_target_in_order_or_refuse(
+    park: bool, start: list[str], steps: int, budgets: list[int]
+) -> None:
+    cloud, clock = FakeCloud(steps=steps), Clock()
+    for stack, variant in zip(STACKS, start, strict=True):
+        cloud.deployed[stack] = (
+            {"Resources": {"hand": {"Type": "AWS::SNS::Topic"}}}
+            if variant == "foreign"
+            else _body(variant, stack)
+        )
+    target = "parked" if park else "running"
+    order = STACKS[::-1] if park else STACKS
+    outcome = Progress.PENDING
+    for budget in [*budgets, 10_000]:  # the last run has time enough
+        report = Report("scheduled", ENV)
+        outcome = _deployer(cloud, clock).deploy(report, park=park, deadline=clock.now + budget)
+        if outcome is not Progress.PENDING:
+            break
+        assert any(s.endswith("_IN_PROGRESS") for s in cloud.status.values())
+    updated = [stack for stack, _, _ in cloud.updates]
+    assert len(updated) == len(set(updated))  # each stack updated at most once
+    assert updated == [s for s in order if s in updated]  # in the deploy order
+    first_foreign = next((s for s in order if start[STACKS.index(s)] == "foreign"), None)
+    if first_foreign is None:
+        assert outcome is Progress.DONE
+        assert cloud.deployed == {s: _body(target, s) for s in STACKS}
+        assert updated == [s for s in order if start[STACKS.index(s)] != target]
+    else:
+        assert outcome is Progress.FAILED
+        assert first_foreign not in updated  # refused, never overwritten
+        assert updated == [
+            s for s in order[: order.index(first_foreign)] if start[STACKS.index(s)] != target
+        ]
