@@ -238,6 +238,35 @@ def database(aws: Aws, outputs: StackOutputs) -> Check:
     return _pass(name, f"{instance_id} is {status}")
 
 
+def parking_role(aws: Aws, config: EnvConfig) -> Check:
+    """A parking schedule updates the stacks with their own service role (`cdk deploy` leaves
+    its execution role on each stack); a stack without one would be updated as the function."""
+    from botocore.exceptions import ClientError
+
+    name = "parking schedule"
+    if config.schedule is None or not config.schedule.park:
+        return _pass(name, "the schedule does not park" if config.schedule else "no schedule")
+    cfn = aws.client("cloudformation")
+    missing = []
+    for part in names.STACK_PARTS:
+        stack = names.stack_name(config.name, part)
+        try:
+            found = cfn.describe_stacks(StackName=stack)["Stacks"][0]
+        except ClientError as exc:
+            if error_code(exc) == "ValidationError" and "does not exist" in str(exc):
+                return _pass(name, "not deployed yet")
+            raise
+        if not found.get("RoleARN"):
+            missing.append(stack)
+    if missing:
+        return _fail(
+            name,
+            f"{', '.join(missing)} without a CloudFormation service role: the schedule could not "
+            "park them; deploy with `cdk deploy --all` (the bootstrap's execution role)",
+        )
+    return _pass(name, "every stack has its CloudFormation service role")
+
+
 def run(aws: Aws, config: EnvConfig) -> list[Check]:
     """Every check in order; an AWS error (throttling, AccessDenied) fails its check only."""
     outputs = StackOutputs(aws, config.name)
@@ -250,6 +279,7 @@ def run(aws: Aws, config: EnvConfig) -> list[Check]:
         ("quota: elastic IPs", lambda: elastic_ips(aws, config)),
         ("quota: Fargate vCPUs", lambda: fargate_vcpus(aws, config)),
         ("database", lambda: database(aws, outputs)),
+        ("parking schedule", lambda: parking_role(aws, config)),
     ]
     results = []
     for name, check in checks:

@@ -53,10 +53,23 @@ def _run(deployed: Deployed, config: EnvConfig | None = None, **quotas: float) -
     return {c.name: c for c in results}
 
 
+EXEC_ROLE = f"arn:aws:iam::123456789012:role/cdk-hnb659fds-cfn-exec-role-123456789012-{REGION}"
+
+
+def _with_service_role(deployed: Deployed, parts: tuple[str, ...] = names.STACK_PARTS) -> None:
+    """What `cdk deploy` leaves on each stack: the bootstrap's execution role."""
+    cfn = deployed.client("cloudformation")
+    for part in parts:
+        cfn.update_stack(
+            StackName=names.stack_name(ENV, part), UsePreviousTemplate=True, RoleARN=EXEC_ROLE
+        )
+
+
 @pytest.fixture
 def ready(deployed: Deployed) -> Deployed:
-    """The staging env in moto, bootstrapped."""
+    """The staging env in moto, bootstrapped, its stacks deployed with their service role."""
     _bootstrap(deployed)
+    _with_service_role(deployed)
     return deployed
 
 
@@ -64,7 +77,7 @@ def test_a_healthy_env_passes_and_makes_no_mutating_call(ready: Deployed) -> Non
     checks = _run(ready)
     assert list(checks) == [
         "credentials", "cdk bootstrap", "secrets", "certificate", "alarm subscription",
-        "quota: elastic IPs", "quota: Fargate vCPUs", "database",
+        "quota: elastic IPs", "quota: Fargate vCPUs", "database", "parking schedule",
     ]  # fmt: skip
     verdicts = {name: c.verdict for name, c in checks.items()}
     # the shipped example recipient is confirmed in the fixture, but flagged
@@ -261,3 +274,16 @@ def test_before_the_first_deploy_the_stack_checks_warn(aws_env: None) -> None:
     assert checks["alarm subscription"].verdict is Verdict.WARN
     assert checks["database"].verdict is Verdict.PASS
     assert checks["cdk bootstrap"].verdict is Verdict.FAIL
+
+
+def test_a_parking_schedule_needs_the_stacks_service_role(deployed: Deployed) -> None:
+    _bootstrap(deployed)
+    _with_service_role(deployed, (names.NETWORK, names.DATA))
+    check = _run(deployed)["parking schedule"]
+    assert check.verdict is Verdict.FAIL
+    missing = [names.stack_name(ENV, p) for p in (names.SERVICE, names.MONITORING)]
+    assert all(stack in check.detail for stack in missing), check.detail
+    config = load(ENV)
+    assert config.schedule is not None
+    scaling = dataclasses.replace(config, schedule=dataclasses.replace(config.schedule, park=False))
+    assert _run(deployed, scaling)["parking schedule"].verdict is Verdict.PASS
