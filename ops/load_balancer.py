@@ -17,7 +17,7 @@ def _arn(aws: Aws, env: str) -> str | None:
     """The ALB's ARN by its name, or None when it does not exist (parked, never deployed)."""
     elbv2 = aws.client("elbv2")
     try:
-        found = elbv2.describe_load_balancers(Names=[names.resource_name(env, "alb")])
+        found = elbv2.describe_load_balancers(Names=[names.load_balancer_name(env)])
     except elbv2.exceptions.LoadBalancerNotFoundException:
         return None
     balancers = found["LoadBalancers"]

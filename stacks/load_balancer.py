@@ -70,7 +70,7 @@ class LoadBalancer(Construct):
         self.alb = elbv2.ApplicationLoadBalancer(
             self,
             "Alb",
-            load_balancer_name=names.resource_name(env, "alb"),
+            load_balancer_name=names.load_balancer_name(env),
             vpc=vpc,
             internet_facing=self.internet_facing,
             vpc_subnets=ec2.SubnetSelection(subnet_group_name=APP_SUBNETS)

@@ -12,6 +12,7 @@ them back, and the schedule must outlive both.
 
 from __future__ import annotations
 
+import functools
 import json
 import shutil
 from dataclasses import replace
@@ -82,6 +83,10 @@ PARK_ACTIONS: dict[str, tuple[str, ...]] = {
     ),
     "own function": ("lambda:InvokeFunction",),
 }
+
+
+def _arn(stack: Stack, service: str, resource: str, name: str, fmt: ArnFormat) -> str:
+    return stack.format_arn(service=service, resource=resource, resource_name=name, arn_format=fmt)
 
 
 def copy_sources(out: Path) -> None:
@@ -240,11 +245,7 @@ class ScaleSchedule(Construct):
                 objects.append(asset.bucket.arn_for_objects(asset.s3_object_key))
         every_url = [url for by_stack in urls.values() for url in by_stack.values()]
 
-        def arn(service: str, resource: str, name: str, fmt: ArnFormat) -> str:
-            return stack.format_arn(
-                service=service, resource=resource, resource_name=name, arn_format=fmt
-            )
-
+        arn = functools.partial(_arn, stack)
         slash, colon = ArnFormat.SLASH_RESOURCE_NAME, ArnFormat.COLON_RESOURCE_NAME
         qualifier = DefaultStackSynthesizer.DEFAULT_QUALIFIER
         scoped: dict[str, list[str]] = {
@@ -259,7 +260,7 @@ class ScaleSchedule(Construct):
                 arn(
                     "elasticloadbalancing",
                     "loadbalancer",
-                    f"app/{names.resource_name(env, 'alb')}/*",
+                    f"app/{names.load_balancer_name(env)}/*",
                     slash,
                 )
             ],
@@ -289,11 +290,7 @@ class ScaleSchedule(Construct):
         rules: list[str],
         topic: sns.ITopic,
     ) -> dict[str, list[str]]:
-        def arn(service: str, resource: str, name: str, fmt: ArnFormat) -> str:
-            return stack.format_arn(
-                service=service, resource=resource, resource_name=name, arn_format=fmt
-            )
-
+        arn = functools.partial(_arn, stack)
         slash, colon = ArnFormat.SLASH_RESOURCE_NAME, ArnFormat.COLON_RESOURCE_NAME
         parameters = (
             names.scale_state_parameter(env),

@@ -35,6 +35,11 @@ def resource_name(env: str, *parts: str) -> str:
     return "-".join((PROJECT, env, *parts))
 
 
+def load_balancer_name(env: str) -> str:
+    """The ALB's name (`ops park` and the parking schedule find it by name to unprotect it)."""
+    return resource_name(env, "alb")
+
+
 def alarm_name(env: str, alarm_id: str) -> str:
     """Alarm names are exactly `ohmycoins-<env>-<alarm-id>`."""
     return resource_name(env, alarm_id)

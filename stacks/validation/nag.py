@@ -111,7 +111,7 @@ def acknowledge_scale_schedule(schedule: ScaleSchedule) -> None:
             "A stack ARN ends in an id generated at creation; the stack name is exact.",
         )
     if schedule.parks:
-        alb = names.resource_name(schedule.env_name, "alb")
+        alb = names.load_balancer_name(schedule.env_name)
         _ack(
             schedule.role,
             f"IAM5[Resource::arn:{partition}:elasticloadbalancing:{stack.region}:{account}:"
