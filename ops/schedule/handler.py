@@ -65,7 +65,10 @@ def _when(event: dict[str, Any]) -> datetime:
     raw = event.get("scheduled_time")
     if not raw or str(raw).startswith("<"):  # invoked by hand: now
         return datetime.now(UTC)
-    when = datetime.fromisoformat(str(raw).replace("Z", "+00:00"))
+    try:
+        when = datetime.fromisoformat(str(raw).replace("Z", "+00:00"))
+    except ValueError:
+        raise OpsError(f"invalid 'scheduled_time' in the event: {str(raw)[:60]!r}") from None
     return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
@@ -98,7 +101,7 @@ def go_on(aws: Aws, function: str, event: dict[str, Any], resumed: int) -> None:
 
 
 def handle(
-    event: dict[str, Any],
+    received: object,
     *,
     aws: Aws,
     env: str,
@@ -114,11 +117,14 @@ def handle(
 
     `templates`: the staged templates' JSON (the function's OHMYCOINS_STACK_TEMPLATES), when the
     schedule parks."""
+    # Anything but EventBridge Scheduler's JSON object is reported and changes nothing.
+    event = received if isinstance(received, dict) else {"action": f"<{type(received).__name__}>"}
     action = str(event.get("action", ""))
-    when = _when(event)
+    when = datetime.now(UTC)
     decision = "error"
     pending = False
     try:
+        when = _when(event)
         resumed = _resumed(event)
         parking = None
         if templates is not None:

@@ -289,6 +289,31 @@ def test_bad_action_and_corrupt_requests_fail_and_publish(deployed: Deployed) ->
     assert set(_snapshot(deployed)["desired"].values()) == {1}
 
 
+@pytest.mark.parametrize(
+    "event",
+    [
+        {"action": "down", "scheduled_time": "yesterday-ish"},
+        {"action": "down", "scheduled_time": "2026-12-07T07:30:00Z", "resumed": "many"},
+        ["down"],
+        None,
+    ],
+)
+def test_a_malformed_event_is_reported_and_changes_nothing(deployed: Deployed, event: Any) -> None:
+    before = _snapshot(deployed)
+    result = entry.handle(
+        event,
+        aws=deployed.aws(),
+        env=ENV,
+        topic_arn=deployed.ids["topic"],
+        parked=False,
+        enabled=True,
+        seconds=600,
+    )
+    assert result["decision"] == "error" and not result["report"]["ok"]
+    assert _published(deployed) == 1
+    assert _snapshot(deployed) == before and "UpdateService" not in deployed.calls
+
+
 def test_lambda_entry_point_reads_its_environment(
     deployed: Deployed, monkeypatch: pytest.MonkeyPatch
 ) -> None:
