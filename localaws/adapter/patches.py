@@ -17,7 +17,7 @@ _elbv2 = require(
 )
 _kms = require("moto.kms.models", "Key.create_from_cloudformation_json")
 _rds = require("moto.rds.models", "DBSubnetGroup", "DBInstance.create_from_cloudformation_json")
-_parsing = require("moto.cloudformation.parsing", "ResourceMap._delete_resource")
+_parsing = require("moto.cloudformation.parsing", "ResourceMap.update")
 _models = require("moto.core.common_models", "CloudFormationModel.delete_from_cloudformation_json")
 
 
@@ -126,11 +126,15 @@ def _wrap_create(model: Any, fix: Any) -> None:
 
 
 def patch_forget_removed_resources() -> None:
-    """A resource a stack update really deleted is forgotten, so that a later update adding it
-    back creates it anew (stock moto returns the deleted one: unparking left the collector rules
-    absent). A model moto cannot delete (an EC2 route) stays known, as before."""
+    """After a stack update, a resource the template no longer has is forgotten once deleted,
+    so that a later update adding it back creates it anew (stock moto returns the deleted one:
+    unparking left the collector rules absent). A model moto cannot delete (an EC2 route) stays
+    known, as before."""
     resource_map = _parsing.ResourceMap
+    if getattr(resource_map, "_localaws_forgets", False):
+        return
     base = _models.CloudFormationModel.delete_from_cloudformation_json.__func__
+    original = resource_map.update
 
     def deletable(model: type) -> bool:
         own = getattr(model, "delete_from_cloudformation_json", None)
@@ -138,19 +142,14 @@ def patch_forget_removed_resources() -> None:
             callable(getattr(model, "delete", None)) or getattr(own, "__func__", base) is not base
         )
 
-    if getattr(resource_map, "_localaws_forgets", False):
-        return
-    original = resource_map._delete_resource
-
-    def delete(self: Any, parsed_resource: Any, resource_json: dict[str, Any]) -> None:
-        original(self, parsed_resource, resource_json)
-        if not deletable(type(parsed_resource)):
-            return
+    def update(self: Any, *args: Any, **kwargs: Any) -> None:
+        original(self, *args, **kwargs)
         for logical_id, parsed in list(self._parsed_resources.items()):
-            if parsed is parsed_resource:
+            gone = logical_id not in self._resource_json_map
+            if gone and not isinstance(parsed, str) and deletable(type(parsed)):
                 del self._parsed_resources[logical_id]
 
-    resource_map._delete_resource = delete
+    resource_map.update = update
     resource_map._localaws_forgets = True
 
 
