@@ -42,23 +42,24 @@ TIER_NAMES = frozenset({*TIERS.values(), DEFAULT_TIER})
 SYNTH = ("stacks", "e2e")
 ONE_GROUP = ("e2e", "app/frontend")
 BY_PARAMETER = ("stacks/test_validation.py",)  # each env's full validation on its own
-# Scheduled first, longest first (seconds of a whole run, summed per group; measured with
+# Scheduled first, longest first (seconds per group in two whole runs on a busy machine, from
 # `--durations=0`); the rest keeps collection order.
 HEAVY_FIRST = (
-    "e2e",  # 55
-    "stacks/test_rds_guard.py",  # 35
-    "app/test_input_validation.py",  # 34
-    "ops/test_cost.py",  # 33
-    "app/frontend",  # 30
-    "stacks/test_validation.py",  # 71: three env groups of 15 and the rest, 26
-    "stacks/test_checkov.py",  # 27
-    "ops/test_ops_scale.py",  # 25
-    "app/test_api_fuzz.py",  # 21
-    "app/test_db_rotation.py",  # 21
-    "ops/test_cost_scheduled.py",  # 19
-    "app/test_ratelimit.py",  # 19
-    "stacks/test_parked.py",  # 15
-    "ops/test_scale_properties.py",  # 13
+    "e2e",  # 55, 45
+    "ops/test_cost.py",  # 33, 32
+    "app/test_api_fuzz.py",  # 21, 31
+    "stacks/test_rds_guard.py",  # 35, 20 (the first CDK app of its worker)
+    "app/test_input_validation.py",  # 34, 20
+    "app/frontend",  # 30, 28
+    "stacks/test_validation.py",  # per env 8-18, the rest 19
+    "ops/test_scale_properties.py",  # 13, 28 (one test)
+    "stacks/test_checkov.py",  # 27, 20
+    "ops/test_ops_scale.py",  # 25, 22
+    "app/test_db_rotation.py",  # 21, 21
+    "app/test_ratelimit.py",  # 19, 19
+    "ops/test_cost_scheduled.py",  # 19, 18
+    "stacks/test_parked.py",  # 15, 13
+    "app/collect/test_collect_main.py",  # 12, 14
 )
 
 
