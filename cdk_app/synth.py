@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 
 import aws_cdk as cdk
@@ -34,21 +33,25 @@ def build(app: cdk.App, config: EnvConfig, *, validate: bool) -> LintRun | None:
     """The stacks, their acknowledgements, and (when validating) cdk-nag + cfn-lint.
 
     A parking schedule also gets the four stacks synthesized running and parked, by this same
-    build (stacks/park_templates.py); the checks cover them as `cdk synth [-c parked=true]`."""
+    build (stacks/park_templates.py). When validating, the parked ones pass the same checks (a
+    finding fails the synthesis): the schedule deploys nothing that was not checked."""
     lint = None
     if validate:  # first: the cfn-lint worker loads while the constructs are built
         lint = enable_checks(app, regions=[config.region])
     if not park_templates.wanted(config):
         _acknowledged(app, config)
         return lint
-    new_app = functools.partial(_scratch_app, validation=False)
+
+    def new_app(outdir: str, parked: bool) -> cdk.App:
+        checked = validate and parked  # the running ones are this app's own, checked below
+        scratch = create_app(outdir=outdir, validation=checked)
+        if checked:
+            enable_checks(scratch, regions=[config.region])
+        return scratch
+
     with park_templates.synthesized(config, build=_acknowledged, new_app=new_app) as templates:
         _acknowledged(app, config, templates)
     return lint
-
-
-def _scratch_app(outdir: str, *, validation: bool) -> cdk.App:
-    return create_app(outdir=outdir, validation=validation)
 
 
 def synthesize(config: EnvConfig, *, outdir: str, validate: bool) -> cx_api.CloudAssembly:

@@ -28,7 +28,7 @@ VARIANTS: tuple[str, ...] = (RUNNING, PARKED)
 # variant -> stack name -> template file
 TemplateFiles = Mapping[str, Mapping[str, Path]]
 Build = Callable[[cdk.App, EnvConfig], object]
-NewApp = Callable[[str], cdk.App]
+NewApp = Callable[[str, bool], cdk.App]  # (outdir, parked) -> the app to build into
 
 
 def wanted(config: EnvConfig) -> bool:
@@ -38,7 +38,7 @@ def wanted(config: EnvConfig) -> bool:
 
 @contextmanager
 def synthesized(config: EnvConfig, *, build: Build, new_app: NewApp) -> Iterator[TemplateFiles]:
-    """Both variants of the four stacks, each built by `build` into an app of `new_app(outdir)`.
+    """Both variants of the four stacks, each built by `build` into `new_app(outdir, parked)`.
 
     The files last until the block ends: assets copy them into the outer assembly when built.
     """
@@ -46,9 +46,9 @@ def synthesized(config: EnvConfig, *, build: Build, new_app: NewApp) -> Iterator
     try:
         found: dict[str, dict[str, Path]] = {}
         for variant in VARIANTS:
-            outdir = scratch / variant
-            app = new_app(str(outdir))
-            build(app, replace(config, parked=variant == PARKED))
+            outdir, parked = scratch / variant, variant == PARKED
+            app = new_app(str(outdir), parked)
+            build(app, replace(config, parked=parked))
             app.synth()
             found[variant] = {
                 stack: outdir / f"{stack}.template.json"

@@ -294,3 +294,36 @@ def test_the_function_may_deploy_only_the_staged_templates(
     assert len(urls) == 2 * len(names.STACK_PARTS)  # running and parked, nothing else
     resources = {str(_resolve(r)).split(":stack/")[-1] for r in _list(update["Resource"])}
     assert resources == {f"{names.stack_name('staging', p)}/*" for p in names.STACK_PARTS}
+
+
+@pytest.mark.synth
+def test_a_validated_synthesis_checks_the_parked_templates_it_stages(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import contextlib
+    from collections.abc import Iterator
+
+    from aws_cdk import aws_s3 as s3
+
+    from cdk_app import synth
+    from cdk_app.config import load
+    from stacks import park_templates
+
+    captured: dict[str, Any] = {}
+
+    @contextlib.contextmanager
+    def capture(config: Any, *, build: Any, new_app: Any) -> Iterator[None]:
+        captured["new_app"] = new_app
+        yield None
+
+    monkeypatch.setattr(park_templates, "synthesized", capture)
+    synth.build(App(outdir=str(tmp_path / "outer")), load("staging"), validate=True)
+    new_app = captured["new_app"]
+    for parked, fails in ((True, True), (False, False)):
+        app = new_app(str(tmp_path / f"scratch-{parked}"), parked)
+        s3.Bucket(Stack(app, "Unchecked", env=Environment(region=REGION)), "NoLogsNoSsl")
+        if fails:  # cdk-nag and cfn-lint run on the parked variant: a finding fails it
+            with pytest.raises(RuntimeError, match="AwsSolutions-S1"):
+                app.synth()
+        else:  # the running variant is the outer app's own, checked there
+            app.synth()
