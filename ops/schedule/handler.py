@@ -156,7 +156,11 @@ def handle(
             function = os.environ.get("AWS_LAMBDA_FUNCTION_NAME") or (
                 names.scheduled_scale_function(env)
             )
-            go_on(aws, function, event, resumed)
+            pending = report.attempt(  # a failed hand-over is reported like any failed step
+                "scheduled scale",
+                "go on in a new run",
+                lambda: go_on(aws, function, event, resumed),
+            )
     except (OpsError, DeadlineExceeded) as exc:
         report = Report(operation=f"scheduled {action}", env=env)
         report.fail("scheduled scale", "run", str(exc))

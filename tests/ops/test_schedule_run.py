@@ -400,3 +400,105 @@ def test_a_denied_update_is_reported_and_the_lock_released(deployed: Deployed) -
     assert _published(deployed) == 1
     lock = deployed.client("ssm").get_parameters(Names=[names.scale_lock_parameter(ENV)])
     assert lock["Parameters"] == []
+
+
+def _slow_cloudformation(aws: Aws, *, accept: bool = True) -> list[dict[str, Any]]:
+    """Stacks stay UPDATE_IN_PROGRESS once updated (CloudFormation's pace, not moto's); the
+    function's re-invocations are recorded and (with `accept`) answered, never sent."""
+    from botocore.awsrequest import AWSResponse
+
+    updated: set[str] = set()
+    invoked: list[dict[str, Any]] = []
+
+    def remember(params: dict[str, Any], **_: Any) -> None:
+        updated.add(params["StackName"])
+
+    def in_progress(parsed: dict[str, Any], **_: Any) -> None:
+        for stack in parsed.get("Stacks", []):
+            if stack["StackName"] in updated:
+                stack["StackStatus"] = "UPDATE_IN_PROGRESS"
+
+    def record(params: dict[str, Any], **_: Any) -> None:
+        invoked.append(dict(params))
+
+    def answer(**_: Any) -> tuple[Any, dict[str, Any]]:
+        ok = AWSResponse(url="", status_code=202, headers={}, raw=None)  # type: ignore[arg-type]
+        return ok, {"StatusCode": 202}
+
+    aws.on("before-parameter-build.cloudformation.UpdateStack", remember)
+    aws.on("after-call.cloudformation.DescribeStacks", in_progress)
+    aws.on("before-parameter-build.lambda.Invoke", record)
+    if accept:
+        aws.on("before-call.lambda.Invoke", answer)
+    return invoked
+
+
+def test_a_run_out_of_time_hands_over_and_the_next_goes_on(deployed: Deployed) -> None:
+    staged = _stage(deployed)
+    aws = deployed.aws()
+    invoked = _slow_cloudformation(aws)
+    first = _run(deployed, "down", aws=aws, templates=staged, seconds=5, parking_poll_seconds=0)
+    assert first["pending"] and first["report"]["ok"], first
+    assert deployed.calls.count("UpdateStack") == 1  # Monitoring started, not waited for
+    (call,) = invoked
+    assert call["InvocationType"] == "Event"
+    event = json.loads(call["Payload"])
+    assert event["resumed"] == 1 and event["action"] == "down"
+    second = entry.handle(  # the handed-over run, with time enough and CloudFormation done
+        event,
+        aws=deployed.aws(),
+        env=ENV,
+        topic_arn=deployed.ids["topic"],
+        parked=False,
+        enabled=True,
+        seconds=600,
+        templates=staged,
+        parking_poll_seconds=0,
+        now=WHEN + timedelta(hours=2),  # long after its time: a resumed run does not decide
+        poll_seconds=0,
+    )
+    assert second["decision"] == "run" and second["report"]["ok"], second
+    assert not second["pending"] and deployed.calls.count("UpdateStack") == len(names.STACK_PARTS)
+    state = _state(deployed)
+    assert state is not None and state.parked and state.actor is Actor.SCHEDULE
+    assert _published(deployed) == 0
+
+
+def test_the_last_allowed_run_out_of_time_fails_and_publishes(deployed: Deployed) -> None:
+    staged = _stage(deployed)
+    aws = deployed.aws()
+    invoked = _slow_cloudformation(aws)
+    first = _run(deployed, "down", aws=aws, templates=staged, seconds=5, parking_poll_seconds=0)
+    assert first["pending"] and len(invoked) == 1
+    last = entry.handle(
+        {"action": "down", "scheduled_time": WHEN.isoformat(), "resumed": entry.MAX_RESUMED},
+        aws=aws,
+        env=ENV,
+        topic_arn=deployed.ids["topic"],
+        parked=False,
+        enabled=True,
+        seconds=5,
+        templates=staged,
+        parking_poll_seconds=0,
+    )
+    assert not last["pending"] and not last["report"]["ok"] and len(invoked) == 1
+    assert "still deploying" in json.dumps(last["report"])
+    assert _published(deployed) == 1
+
+
+def test_a_failed_hand_over_is_reported_and_published(deployed: Deployed) -> None:
+    staged = _stage(deployed)
+    aws = deployed.aws()
+    _slow_cloudformation(aws, accept=False)
+
+    def deny(**_: Any) -> None:
+        from botocore.exceptions import ClientError
+
+        raise ClientError({"Error": {"Code": "AccessDenied", "Message": "no"}}, "Invoke")
+
+    aws.on("before-call.lambda.Invoke", deny)
+    result = _run(deployed, "down", aws=aws, templates=staged, seconds=5, parking_poll_seconds=0)
+    assert not result["pending"] and not result["report"]["ok"]
+    failed = [s for s in result["report"]["steps"] if not s["ok"]]
+    assert [s["action"] for s in failed] == ["go on in a new run"]
+    assert "AccessDenied" in failed[0]["detail"] and _published(deployed) == 1
