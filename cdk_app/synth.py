@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import aws_cdk as cdk
@@ -41,17 +42,20 @@ def build(app: cdk.App, config: EnvConfig, *, validate: bool) -> LintRun | None:
     if not park_templates.wanted(config):
         _acknowledged(app, config)
         return lint
-
-    def new_app(outdir: str, parked: bool) -> cdk.App:
-        checked = validate and parked  # the running ones are this app's own, checked below
-        scratch = create_app(outdir=outdir, validation=checked)
-        if checked:
-            enable_checks(scratch, regions=[config.region])
-        return scratch
-
+    new_app = functools.partial(template_app, region=config.region, validate=validate)
     with park_templates.synthesized(config, build=_acknowledged, new_app=new_app) as templates:
         _acknowledged(app, config, templates)
     return lint
+
+
+def template_app(outdir: str, parked: bool, *, region: str, validate: bool) -> cdk.App:
+    """An app for one variant of the staged templates: the parked one checked when validating
+    (the running one is the deploying app's own, checked there)."""
+    checked = validate and parked
+    app = create_app(outdir=outdir, validation=checked)
+    if checked:
+        enable_checks(app, regions=[region])
+    return app
 
 
 def synthesize(config: EnvConfig, *, outdir: str, validate: bool) -> cx_api.CloudAssembly:

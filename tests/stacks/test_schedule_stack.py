@@ -296,34 +296,19 @@ def test_the_function_may_deploy_only_the_staged_templates(
     assert resources == {f"{names.stack_name('staging', p)}/*" for p in names.STACK_PARTS}
 
 
-@pytest.mark.synth
-def test_a_validated_synthesis_checks_the_parked_templates_it_stages(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+@pytest.mark.parametrize("validate", [True, False])
+def test_a_validating_synthesis_checks_the_parked_templates_it_stages(
+    tmp_path: Path, validate: bool
 ) -> None:
-    import contextlib
-    from collections.abc import Iterator
-
     from aws_cdk import aws_s3 as s3
 
-    from cdk_app import synth
-    from cdk_app.config import load
-    from stacks import park_templates
+    from cdk_app.synth import template_app
 
-    captured: dict[str, Any] = {}
-
-    @contextlib.contextmanager
-    def capture(config: Any, *, build: Any, new_app: Any) -> Iterator[None]:
-        captured["new_app"] = new_app
-        yield None
-
-    monkeypatch.setattr(park_templates, "synthesized", capture)
-    synth.build(App(outdir=str(tmp_path / "outer")), load("staging"), validate=True)
-    new_app = captured["new_app"]
-    for parked, fails in ((True, True), (False, False)):
-        app = new_app(str(tmp_path / f"scratch-{parked}"), parked)
+    for parked in (True, False):
+        app = template_app(str(tmp_path / f"{parked}"), parked, region=REGION, validate=validate)
         s3.Bucket(Stack(app, "Unchecked", env=Environment(region=REGION)), "NoLogsNoSsl")
-        if fails:  # cdk-nag and cfn-lint run on the parked variant: a finding fails it
+        if validate and parked:  # cdk-nag and cfn-lint run on the parked variant
             with pytest.raises(RuntimeError, match="AwsSolutions-S1"):
                 app.synth()
-        else:  # the running variant is the outer app's own, checked there
+        else:  # the running variant is the deploying app's own, checked there
             app.synth()
