@@ -49,12 +49,11 @@ def build(app: cdk.App, config: EnvConfig, *, validate: bool) -> LintRun | None:
 
 
 def template_app(outdir: str, parked: bool, *, region: str, validate: bool) -> cdk.App:
-    """An app for one variant of the staged templates: the parked one checked when validating
-    (the running one is the deploying app's own, checked there)."""
-    checked = validate and parked
-    app = create_app(outdir=outdir, validation=checked)
-    if checked:
-        enable_checks(app, regions=[region])
+    """An app for one variant of the staged templates: the parked one checked by cdk-nag and
+    cfn-lint when validating (the running one is the deploying app's own, checked there)."""
+    app = create_app(outdir=outdir, validation=False)
+    if validate and parked:
+        enable_checks(app, regions=[region], builtin=False)
     return app
 
 

@@ -22,7 +22,7 @@ from stacks.validation.cfn_lint_plugin import LintRun, overlapping_plugins
 NAG = "AwsSolutions::AwsSolutions-"
 
 
-def enable_checks(app: cdk.App, *, regions: list[str]) -> LintRun:
+def enable_checks(app: cdk.App, *, regions: list[str], builtin: bool = True) -> LintRun:
     """Register cdk-nag (AwsSolutions) and cfn-lint; any unacknowledged finding fails synthesis.
 
     Returns the cfn-lint run, which tells after synthesis what was linted and found.
@@ -32,9 +32,10 @@ def enable_checks(app: cdk.App, *, regions: list[str]) -> LintRun:
     """
     start, finish = overlapping_plugins(regions=regions)
     # Registering the built-in plugin explicitly replaces the automatic instance and lets it run
-    # after cfn-lint has started (it is the slowest check of the CDK's own).
-    builtin = cdk.CloudFormationValidatePlugin()
-    cdk.Validations.of(app).add_plugins(start, builtin, AwsSolutionsChecks(app), finish)
+    # after cfn-lint has started (it is the slowest check of the CDK's own). Without `builtin`
+    # (the app created with `validation=False`), cfn-lint's schema checks stand in for it.
+    own = [cdk.CloudFormationValidatePlugin()] if builtin else []
+    cdk.Validations.of(app).add_plugins(start, *own, AwsSolutionsChecks(app), finish)
     return finish.run
 
 
