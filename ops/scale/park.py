@@ -102,6 +102,11 @@ def _cost(report: Report, when: str, burn: Burn) -> Estimate | None:
     return est
 
 
+def _mark_parked(aws: Aws, env: str, parked: bool) -> str:
+    with scale_state.ScaleLock(aws, env):  # no other writer between reading and saving
+        return scale_state.mark_parked(aws, env, parked)
+
+
 def park(
     aws: Aws,
     outputs: StackOutputs,
@@ -131,7 +136,7 @@ def park(
     if not dry_run and not report.attempt(
         names.scale_state_parameter(env),
         "mark parked",  # `ops scale --to restore` now refuses: the stacks need `ops unpark`
-        lambda: scale_state.mark_parked(aws, env, True),
+        lambda: _mark_parked(aws, env, True),
     ):
         return report
     # A protected ALB cannot be deleted by the parked deploy: lift the protection first.
@@ -176,7 +181,7 @@ def unpark(
     if not dry_run and not report.attempt(
         names.scale_state_parameter(env),
         "mark unparked",  # the stacks run again: a failed restore can be finished by `ops scale`
-        lambda: scale_state.mark_parked(aws, env, False),
+        lambda: _mark_parked(aws, env, False),
     ):
         return report
     extra = {} if poll_seconds is None else {"poll_seconds": poll_seconds}
