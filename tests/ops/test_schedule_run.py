@@ -52,22 +52,19 @@ def _snapshot(deployed: Deployed) -> dict[str, Any]:
     }
 
 
-def _run(
+def _handle(
     deployed: Deployed,
-    action: str,
+    event: object,
     *,
-    when: datetime = WHEN,
     aws: Aws | None = None,
     parked: bool = False,
     enabled: bool = True,
     seconds: float = 600,
     **options: Any,
 ) -> dict[str, Any]:
-    options.setdefault("poll_seconds", 0)
-    options.setdefault("sleep", lambda _: None)
-    options.setdefault("now", when + timedelta(seconds=5))  # delivered on time
+    """The function's handler on `event`, against the moto environment."""
     return entry.handle(
-        {"action": action, "scheduled_time": when.isoformat()},
+        event,
         aws=aws or deployed.aws(),
         env=ENV,
         topic_arn=deployed.ids["topic"],
@@ -76,6 +73,16 @@ def _run(
         seconds=seconds,
         **options,
     )
+
+
+def _run(
+    deployed: Deployed, action: str, *, when: datetime = WHEN, **options: Any
+) -> dict[str, Any]:
+    """A scheduled run of `action` at `when`, delivered on time, without real waits."""
+    options.setdefault("poll_seconds", 0)
+    options.setdefault("sleep", lambda _: None)
+    options.setdefault("now", when + timedelta(seconds=5))  # delivered on time
+    return _handle(deployed, {"action": action, "scheduled_time": when.isoformat()}, **options)
 
 
 def _state(deployed: Deployed) -> scale_state.ScaleState | None:
@@ -300,15 +307,7 @@ def test_bad_action_and_corrupt_requests_fail_and_publish(deployed: Deployed) ->
 )
 def test_a_malformed_event_is_reported_and_changes_nothing(deployed: Deployed, event: Any) -> None:
     before = _snapshot(deployed)
-    result = entry.handle(
-        event,
-        aws=deployed.aws(),
-        env=ENV,
-        topic_arn=deployed.ids["topic"],
-        parked=False,
-        enabled=True,
-        seconds=600,
-    )
+    result = _handle(deployed, event)
     assert result["decision"] == "error" and not result["report"]["ok"]
     assert _published(deployed) == 1
     assert _snapshot(deployed) == before and "UpdateService" not in deployed.calls
@@ -444,14 +443,9 @@ def test_a_run_out_of_time_hands_over_and_the_next_goes_on(deployed: Deployed) -
     assert call["InvocationType"] == "Event"
     event = json.loads(call["Payload"])
     assert event["resumed"] == 1 and event["action"] == "down"
-    second = entry.handle(  # the handed-over run, with time enough and CloudFormation done
+    second = _handle(  # the handed-over run, with time enough and CloudFormation done
+        deployed,
         event,
-        aws=deployed.aws(),
-        env=ENV,
-        topic_arn=deployed.ids["topic"],
-        parked=False,
-        enabled=True,
-        seconds=600,
         templates=staged,
         parking_poll_seconds=0,
         now=WHEN + timedelta(hours=2),  # long after its time: a resumed run does not decide
@@ -470,13 +464,10 @@ def test_the_last_allowed_run_out_of_time_fails_and_publishes(deployed: Deployed
     invoked = _slow_cloudformation(aws)
     first = _run(deployed, "down", aws=aws, templates=staged, seconds=5, parking_poll_seconds=0)
     assert first["pending"] and len(invoked) == 1
-    last = entry.handle(
+    last = _handle(
+        deployed,
         {"action": "down", "scheduled_time": WHEN.isoformat(), "resumed": entry.MAX_RESUMED},
         aws=aws,
-        env=ENV,
-        topic_arn=deployed.ids["topic"],
-        parked=False,
-        enabled=True,
         seconds=5,
         templates=staged,
         parking_poll_seconds=0,
